@@ -1,0 +1,40 @@
+# The habits of this project. `make run` and `make test` are all a newcomer needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := customer_api
+
+.PHONY: run test lint format clean
+
+# Each stamp is rebuilt when its requirements change, so a pull that adds a package just works.
+$(VENV)/.run: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.run requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.run ## serve the API on http://localhost:$(PORT) with the embedded defaults
+	$(BIN)/flask db upgrade
+	$(BIN)/flask users ensure-admin
+	$(BIN)/flask run --host 0.0.0.0 --port $(PORT)
+
+test: $(VENV)/.dev ## run every test (real MariaDB/Redis too when TEST_DATABASE_URL/TEST_REDIS_URL are set)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev ## ruff, ruff format --check, mypy
+	$(BIN)/ruff check src tests migrations
+	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/mypy
+
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix src tests migrations
+	$(BIN)/ruff format src tests migrations
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

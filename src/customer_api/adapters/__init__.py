@@ -1,0 +1,1 @@
+"""Technology adapters shared by every bounded context."""

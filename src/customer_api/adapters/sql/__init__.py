@@ -1,0 +1,1 @@
+"""SQLAlchemy adapters: engine, shared tables, unit of work and outbox writer."""

@@ -1,0 +1,1 @@
+"""The auth bounded context: users, roles, passwords. Tokens are issued by its routes."""

@@ -1,0 +1,70 @@
+"""The composition root: reads the settings, picks one adapter per port and wires the handlers.
+
+Nothing else decides which technology is used; tests call ``bootstrap`` with their own settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import sqlalchemy as sa
+
+from customer_api.adapters.sql.engine import create_engine
+from customer_api.adapters.sql.idempotency import SqlIdempotencyStore
+from customer_api.adapters.sql.unit_of_work import SqlUnitOfWork
+from customer_api.auth.commands import RegisterUser
+from customer_api.auth.handlers import register_user
+from customer_api.auth.passwords import Argon2PasswordHasher
+from customer_api.auth.queries import UserQueries
+from customer_api.auth.sql import SqlUserReader, SqlUserRepository
+from customer_api.config import Settings
+from customer_api.customers.handlers import COMMAND_HANDLERS as CUSTOMER_HANDLERS
+from customer_api.customers.queries import CustomerQueries
+from customer_api.customers.sql import SqlCustomerReader, SqlCustomerRepository
+from customer_api.http.cursors import CursorCodec
+from customer_api.http.idempotency import IdempotencyStore
+from customer_api.shared.events import Meta
+from customer_api.shared.messagebus import MessageBus
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    engine: sa.Engine
+    bus: MessageBus
+    customers: CustomerQueries
+    users: UserQueries
+    idempotency: IdempotencyStore
+    cursors: CursorCodec
+
+
+def bootstrap(settings: Settings) -> Services:
+    engine = create_engine(settings.database_url)
+    hasher = Argon2PasswordHasher(
+        time_cost=settings.argon2_time_cost,
+        memory_cost_kib=settings.argon2_memory_cost_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+    repositories = {"customers": SqlCustomerRepository, "users": SqlUserRepository}
+
+    def unit_of_work(meta: Meta) -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine, repositories, meta)
+
+    bus = MessageBus(
+        unit_of_work,
+        {**CUSTOMER_HANDLERS, RegisterUser: partial(register_user, hasher=hasher)},
+    )
+    return Services(
+        settings=settings,
+        engine=engine,
+        bus=bus,
+        customers=CustomerQueries(SqlCustomerReader(engine)),
+        users=UserQueries(SqlUserReader(engine), hasher),
+        idempotency=SqlIdempotencyStore(
+            engine,
+            ttl_seconds=settings.idempotency_ttl_seconds,
+            lock_seconds=settings.idempotency_lock_seconds,
+        ),
+        cursors=CursorCodec(settings.jwt_secret_key),
+    )

@@ -1,0 +1,59 @@
+"""``flask --app customer_api …`` commands. They go through the same bus as the API."""
+
+from __future__ import annotations
+
+import secrets
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from customer_api.auth.commands import RegisterUser
+from customer_api.auth.domain import DuplicateUserEmail, Role
+from customer_api.shared.errors import InvalidInput
+from customer_api.shared.events import Meta
+from customer_api.shared.ids import new_id
+
+users = AppGroup("users", help="Manage users.")
+CLI_META = Meta(actor_id=None, request_id="cli")
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option(
+    "--role", type=click.Choice([r.value for r in Role]), default=Role.USER.value, show_default=True
+)
+def create_user(email: str, password: str, role: str) -> None:
+    """Create a user; an existing email is reported and left as it is."""
+    if _register(email, password, Role(role)):
+        click.echo(f"created {role} {email}")
+    else:
+        click.echo(f"user {email} already exists; left unchanged")
+
+
+@users.command("ensure-admin")
+def ensure_admin() -> None:
+    """Make sure the local admin (ADMIN_EMAIL, ADMIN_PASSWORD) exists; print its credentials."""
+    settings = current_app.extensions["customer_api"].settings
+    password = settings.admin_password or secrets.token_urlsafe(12)
+    if _register(settings.admin_email, password, Role.ADMIN):
+        shown = "(from ADMIN_PASSWORD)" if settings.admin_password else password
+        click.echo(f"admin created: {settings.admin_email} / password {shown}")
+    else:
+        click.echo(f"admin {settings.admin_email} already exists")
+
+
+def _register(email: str, password: str, role: Role) -> bool:
+    bus = current_app.extensions["customer_api"].bus
+    try:
+        bus.handle(RegisterUser(new_id(), email, password, role), CLI_META)
+    except DuplicateUserEmail:
+        return False
+    except InvalidInput as error:
+        raise click.BadParameter(str(error.errors)) from None
+    return True
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(users)

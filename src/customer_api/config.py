@@ -1,0 +1,102 @@
+"""Settings: every environment variable the service reads, typed, with its default, in one place.
+
+Nothing else in the code base reads ``os.environ``; tests build a ``Settings`` of their own.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+log = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+MIN_PRODUCTION_SECRET_BYTES = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The environment describes a service that must not start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: str = "development"
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'customer_api.db'}"
+    jwt_secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48), repr=False)
+    jwt_access_token_expires: int = 1800
+    jwt_refresh_token_expires: int = 30 * 24 * 3600
+    idempotency_ttl_seconds: int = 24 * 3600
+    # A request that holds its key longer than this is presumed dead, and the key usable again.
+    idempotency_lock_seconds: int = 60
+    admin_email: str = "admin@example.com"
+    admin_password: str | None = field(default=None, repr=False)
+    # argon2id cost. The defaults are argon2-cffi's RFC 9106 "low memory" profile; tests lower them.
+    argon2_time_cost: int = 3
+    argon2_memory_cost_kib: int = 65536
+    argon2_parallelism: int = 4
+    log_level: str = "INFO"
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        app_env = env.get("APP_ENV", "development")
+        secret = env.get("JWT_SECRET_KEY")
+        _check_secret(secret, production=app_env == "production")
+        overrides: dict[str, object] = {
+            "app_env": app_env,
+            "database_url": _database_url(env) or cls.database_url,
+            "jwt_access_token_expires": _int(env, "JWT_ACCESS_TOKEN_EXPIRES", 1800),
+            "jwt_refresh_token_expires": _int(env, "JWT_REFRESH_TOKEN_EXPIRES", 30 * 24 * 3600),
+            "idempotency_ttl_seconds": _int(env, "IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
+            "admin_email": env.get("ADMIN_EMAIL", cls.admin_email),
+            "admin_password": env.get("ADMIN_PASSWORD") or None,
+            "log_level": env.get("LOG_LEVEL", "INFO").upper(),
+        }
+        if secret:
+            overrides["jwt_secret_key"] = secret
+        return cls(**overrides)  # type: ignore[arg-type]
+
+
+def _check_secret(secret: str | None, *, production: bool) -> None:
+    if production and len((secret or "").encode()) < MIN_PRODUCTION_SECRET_BYTES:
+        raise ConfigurationError(
+            f"JWT_SECRET_KEY must be set to at least {MIN_PRODUCTION_SECRET_BYTES} bytes "
+            "when APP_ENV=production"
+        )
+    if not secret:
+        log.warning(
+            "JWT_SECRET_KEY is not set: using a random key, so tokens die with this process "
+            "and are not shared between processes"
+        )
+
+
+def _database_url(env: Mapping[str, str]) -> str | None:
+    """``DATABASE_URL`` wins; else the seed's ``DB_*`` variables describe a MySQL server."""
+    if env.get("DATABASE_URL"):
+        return env["DATABASE_URL"]
+    if not env.get("DB_HOST"):
+        return None
+    user = quote(env.get("DB_USER", "root"), safe="")
+    password = quote(env.get("DB_PASSWORD", ""), safe="")
+    credentials = f"{user}:{password}" if password else user
+    host, port, name = env["DB_HOST"], env.get("DB_PORT", "3306"), env.get("DB_NAME", "customer_api")
+    return f"mysql+pymysql://{credentials}@{host}:{port}/{name}?charset=utf8mb4"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None

@@ -1,0 +1,1 @@
+"""The customer bounded context."""

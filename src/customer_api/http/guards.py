@@ -1,0 +1,87 @@
+"""Who may call what: every view declares one rule, ``public``, ``authenticated`` or ``admin_only``.
+
+A test walks the URL map and fails on any view without a rule, so nothing is open by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+
+import jwt
+from flask import g
+from flask_jwt_extended import get_jwt, verify_jwt_in_request
+from flask_jwt_extended.exceptions import JWTExtendedException, NoAuthorizationError, WrongTokenError
+from werkzeug.exceptions import Unauthorized
+
+from customer_api.auth.domain import Role
+from customer_api.shared.errors import Forbidden
+
+View = TypeVar("View", bound=Callable[..., Any])
+AUTH_RULE = "_auth_rule"
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: str
+    role: Role
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+class BearerRequired(Unauthorized):
+    def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+        return [*super().get_headers(*args, **kwargs), ("WWW-Authenticate", "Bearer")]
+
+
+def public(view: View) -> View:
+    setattr(view, AUTH_RULE, "public")
+    return view
+
+
+def authenticated(view: View) -> View:
+    return _guarded(view, "authenticated", admin=False)
+
+
+def admin_only(view: View) -> View:
+    return _guarded(view, "admin", admin=True)
+
+
+def current_principal() -> Principal:
+    principal: Principal = g.principal
+    return principal
+
+
+def _guarded(view: View, rule: str, *, admin: bool) -> View:
+    @wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        g.principal = _authenticate()
+        if admin and not g.principal.is_admin:
+            raise Forbidden("this operation is for admins only")
+        return view(*args, **kwargs)
+
+    setattr(guarded, AUTH_RULE, rule)
+    return guarded  # type: ignore[return-value]
+
+
+def _authenticate() -> Principal:
+    try:
+        verify_jwt_in_request()
+    except jwt.ExpiredSignatureError:
+        raise BearerRequired("The access token has expired.") from None
+    except (JWTExtendedException, jwt.PyJWTError) as error:
+        raise BearerRequired(_why(error)) from None
+    claims = get_jwt()
+    return Principal(user_id=claims["sub"], role=Role(claims["role"]))
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, NoAuthorizationError):
+        return "A bearer access token is required."
+    if isinstance(error, WrongTokenError):
+        return "An access token is required, not a refresh token."
+    return "The access token is invalid."

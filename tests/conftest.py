@@ -1,0 +1,141 @@
+"""Fixtures shared by every layer.
+
+The database fixtures run each test on SQLite and, when ``TEST_DATABASE_URL`` is set, again on that
+real MySQL/MariaDB. With ``REQUIRE_SERVICES=1`` (CI) a missing service fails the test instead of
+skipping it, so CI can never go green having quietly tested less.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from customer_api import create_app
+from customer_api.adapters.sql.engine import create_engine
+from customer_api.adapters.sql.tables import metadata
+from customer_api.auth.commands import RegisterUser
+from customer_api.auth.domain import Role
+from customer_api.config import Settings
+from customer_api.shared.ids import new_id
+
+TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-keys"
+PASSWORD = "correct horse battery"
+
+
+def service_url(variable: str) -> str:
+    """The URL of a real service for this test, or skip (fail under ``REQUIRE_SERVICES=1``)."""
+    url = os.environ.get(variable)
+    if not url:
+        message = f"{variable} is not set"
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{message}, and REQUIRE_SERVICES=1 forbids skipping")
+        pytest.skip(message)
+    return url
+
+
+def settings_for(database_url: str, **overrides: object) -> Settings:
+    """Settings for tests: a fixed secret and a cheap argon2 profile (the real one costs ~0.2 s)."""
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "jwt_secret_key": TEST_SECRET,
+        "argon2_time_cost": 1,
+        "argon2_memory_cost_kib": 8,
+        "argon2_parallelism": 1,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def migrate(database_url: str) -> None:
+    app = create_app(settings_for(database_url))
+    with app.app_context():
+        upgrade()
+    app.extensions["customer_api"].engine.dispose()
+
+
+def empty_tables(database_url: str) -> None:
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(table.delete())
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{Path(tmp_path_factory.mktemp('db')) / 'test.db'}"
+    migrate(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def mysql_url() -> str:
+    url = service_url("TEST_DATABASE_URL")
+    migrate(url)
+    return url
+
+
+@pytest.fixture(params=["sqlite", "mysql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """A migrated, empty database: SQLite, then the real MySQL/MariaDB."""
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    empty_tables(url)
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return settings_for(database_url)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["customer_api"].engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def register(app: Flask, email: str, role: Role = Role.USER, password: str = PASSWORD) -> str:
+    user_id = new_id()
+    app.extensions["customer_api"].bus.handle(RegisterUser(user_id, email, password, role))
+    return user_id
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD) -> dict[str, str]:
+    response = client.post("/v1/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.json
+    return {"Authorization": f"Bearer {response.json['access_token']}"}
+
+
+@pytest.fixture
+def user_headers(app: Flask, client: FlaskClient) -> dict[str, str]:
+    """Authorization headers of a plain user."""
+    register(app, "user@example.com")
+    return login(client, "user@example.com")
+
+
+@pytest.fixture
+def admin_headers(app: Flask, client: FlaskClient) -> dict[str, str]:
+    register(app, "admin@example.com", Role.ADMIN)
+    return login(client, "admin@example.com")
+
+
+def count_rows(database_url: str, table: str) -> int:
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        count = connection.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one()  # noqa: S608
+    engine.dispose()
+    return int(count)
