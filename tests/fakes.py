@@ -117,3 +117,23 @@ class FakeCustomerReader:
         if customer is None or (customer.is_deleted and not include_deleted):
             return None
         return customer.snapshot()
+
+
+class FakeUserReader:
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+    def get(self, user_id: str) -> dict[str, Any] | None:
+        user = self.store.users.get(user_id)
+        return {"id": user.id, "email": user.email, "role": user.role.value} if user else None
+
+    def credentials(self, email: str) -> dict[str, Any] | None:
+        for user in self.store.users.values():
+            if user.email == email:
+                return {
+                    "id": user.id,
+                    "email": user.email,
+                    "role": user.role.value,
+                    "password_hash": user.password_hash,
+                }
+        return None
