@@ -60,6 +60,14 @@ def migrate(database_url: str) -> None:
     app.extensions["customer_api"].engine.dispose()
 
 
+def drop_everything(database_url: str) -> None:
+    engine = create_engine(database_url)
+    existing = sa.MetaData()
+    existing.reflect(engine)
+    existing.drop_all(engine)
+    engine.dispose()
+
+
 def empty_tables(database_url: str) -> None:
     engine = create_engine(database_url)
     with engine.begin() as connection:
@@ -78,6 +86,7 @@ def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture(scope="session")
 def mysql_url() -> str:
     url = service_url("TEST_DATABASE_URL")
+    drop_everything(url)  # the database outlives test runs; each run migrates it from nothing
     migrate(url)
     return url
 

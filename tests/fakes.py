@@ -9,7 +9,7 @@ from typing import Any
 from customer_api.auth.domain import DuplicateUserEmail, User
 from customer_api.customers.domain import Customer, DuplicateEmail
 from customer_api.shared.aggregate import Aggregate
-from customer_api.shared.errors import PreconditionFailed
+from customer_api.shared.errors import ConcurrentUpdate
 from customer_api.shared.events import Event, Meta
 from customer_api.shared.unit_of_work import UnitOfWork
 
@@ -36,7 +36,7 @@ class FakeCustomerRepository:
 
     def save(self, customer: Customer) -> None:
         if self.rows[customer.id].version != customer.version - 1:
-            raise PreconditionFailed("changed by another request")
+            raise ConcurrentUpdate("changed by another request")
         self._check_email(customer)
         self.rows[customer.id] = copy.deepcopy(customer)
 
@@ -82,6 +82,7 @@ class FakeUnitOfWork(UnitOfWork):
         self.committed = False
 
     def __enter__(self) -> FakeUnitOfWork:
+        super().__enter__()
         self._customers = dict(self.store.customers)
         self._users = dict(self.store.users)
         self.customers = FakeCustomerRepository(self.track, self._customers)

@@ -19,6 +19,9 @@ Timestamp = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb"
 Serial = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 LongText = sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
 Name = sa.String(200).with_variant(sa.String(200, collation="NOCASE"), "sqlite")
+# Emails and idempotency keys compare byte for byte, not by MySQL's case- and accent-folding default.
+Exact254 = sa.String(254).with_variant(mysql.VARCHAR(254, collation="utf8mb4_bin"), "mysql", "mariadb")
+Exact255 = sa.String(255).with_variant(mysql.VARCHAR(255, collation="utf8mb4_bin"), "mysql", "mariadb")
 MYSQL = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_unicode_ci"}
 
 
@@ -27,8 +30,8 @@ def upgrade() -> None:
         "customers",
         sa.Column("id", sa.String(36), nullable=False),
         sa.Column("name", Name, nullable=False),
-        sa.Column("email", sa.String(254), nullable=False),
-        sa.Column("live_email", sa.String(254), nullable=True),
+        sa.Column("email", Exact254, nullable=False),
+        sa.Column("live_email", Exact254, nullable=True),
         sa.Column("phone", sa.String(16), nullable=True),
         sa.Column("address", sa.JSON(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -76,7 +79,7 @@ def upgrade() -> None:
     op.create_table(
         "idempotency_keys",
         sa.Column("user_id", sa.String(64), nullable=False),
-        sa.Column("key", sa.String(255), nullable=False),
+        sa.Column("key", Exact255, nullable=False),
         sa.Column("request_hash", sa.String(64), nullable=False),
         sa.Column("status_code", sa.SmallInteger(), nullable=True),
         sa.Column("response_headers", sa.JSON(), nullable=True),
@@ -91,7 +94,7 @@ def upgrade() -> None:
     op.create_table(
         "users",
         sa.Column("id", sa.String(36), nullable=False),
-        sa.Column("email", sa.String(254), nullable=False),
+        sa.Column("email", Exact254, nullable=False),
         sa.Column("password_hash", sa.String(255), nullable=False),
         sa.Column("role", sa.String(16), nullable=False),
         sa.Column("created_at", Timestamp, nullable=False),

@@ -24,7 +24,7 @@ class TokenPairSchema(Schema):
 
 
 class NewUserSchema(Schema):
-    email = fields.Email(required=True)
+    email = fields.String(required=True, metadata={"format": "email"})
     password = fields.String(required=True, metadata={"minLength": PASSWORD_MIN})
     role = fields.String(load_default=Role.USER.value, validate=validate.OneOf([r.value for r in Role]))
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from customer_api.adapters.sql.tables import MYSQL_TABLE_OPTIONS, UtcDateTime, metadata
+from customer_api.adapters.sql.tables import MYSQL_TABLE_OPTIONS, UtcDateTime, exact_string, metadata
 from customer_api.auth.domain import DuplicateUserEmail, User
 from customer_api.shared.aggregate import Aggregate
 
@@ -15,7 +15,7 @@ users = sa.Table(
     "users",
     metadata,
     sa.Column("id", sa.String(36), primary_key=True),
-    sa.Column("email", sa.String(254), nullable=False, unique=True),
+    sa.Column("email", exact_string(254), nullable=False, unique=True),
     sa.Column("password_hash", sa.String(255), nullable=False),
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from customer_api.customers.commands import (
     CreateCustomer,
     DeleteCustomer,
@@ -10,10 +12,13 @@ from customer_api.customers.commands import (
     RestoreCustomer,
 )
 from customer_api.customers.domain import Customer, CustomerDetails
-from customer_api.shared.errors import NotFound
+from customer_api.shared.errors import ConcurrentUpdate, NotFound
 from customer_api.shared.ids import utcnow
 from customer_api.shared.messagebus import CommandHandler
 from customer_api.shared.unit_of_work import UnitOfWork
+
+# How often an unconditional change is retried after losing a race with another writer.
+ATTEMPTS = 3
 
 
 def create_customer(cmd: CreateCustomer, uow: UnitOfWork) -> None:
@@ -24,46 +29,51 @@ def create_customer(cmd: CreateCustomer, uow: UnitOfWork) -> None:
 
 
 def replace_customer(cmd: ReplaceCustomer, uow: UnitOfWork) -> None:
-    with uow:
-        customer = _live_customer(uow, cmd.customer_id, cmd.expected_versions)
-        customer.update(CustomerDetails.of(cmd.name, cmd.email, cmd.phone, cmd.address), utcnow())
-        uow.customers.save(customer)
-        uow.commit()
+    details = CustomerDetails.of(cmd.name, cmd.email, cmd.phone, cmd.address)
+    _change(uow, cmd.customer_id, cmd.expected_versions, lambda c: c.update(details, utcnow()))
 
 
 def patch_customer(cmd: PatchCustomer, uow: UnitOfWork) -> None:
-    with uow:
-        customer = _live_customer(uow, cmd.customer_id, cmd.expected_versions)
-        customer.update(customer.details.merged(cmd.changes), utcnow())
-        uow.customers.save(customer)
-        uow.commit()
+    _change(
+        uow,
+        cmd.customer_id,
+        cmd.expected_versions,
+        lambda c: c.update(c.details.merged(cmd.changes), utcnow()),
+    )
 
 
 def delete_customer(cmd: DeleteCustomer, uow: UnitOfWork) -> None:
-    with uow:
-        customer = _live_customer(uow, cmd.customer_id, cmd.expected_versions)
-        customer.delete(utcnow())
-        uow.customers.save(customer)
-        uow.commit()
+    _change(uow, cmd.customer_id, cmd.expected_versions, lambda c: c.delete(utcnow()))
 
 
 def restore_customer(cmd: RestoreCustomer, uow: UnitOfWork) -> None:
-    with uow:
-        customer = uow.customers.get(cmd.customer_id)
-        if customer is None:
-            raise NotFound(f"customer {cmd.customer_id} does not exist")
-        customer.check_version(cmd.expected_versions)
-        customer.restore(utcnow())
-        uow.customers.save(customer)
-        uow.commit()
+    _change(uow, cmd.customer_id, cmd.expected_versions, lambda c: c.restore(utcnow()), deleted_too=True)
 
 
-def _live_customer(uow: UnitOfWork, customer_id: str, expected_versions: frozenset[int] | None) -> Customer:
-    customer = uow.customers.get(customer_id)
-    if customer is None or customer.is_deleted:
-        raise NotFound(f"customer {customer_id} does not exist")
-    customer.check_version(expected_versions)
-    return customer
+def _change(
+    uow: UnitOfWork,
+    customer_id: str,
+    expected_versions: frozenset[int] | None,
+    change: Callable[[Customer], None],
+    *,
+    deleted_too: bool = False,
+) -> None:
+    """Load, change, save, commit. A client that named no version (no ``If-Match``) did not ask
+    to fail when someone else wrote first, so losing that race is retried on the fresh state."""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with uow:
+                customer = uow.customers.get(customer_id)
+                if customer is None or (customer.is_deleted and not deleted_too):
+                    raise NotFound(f"customer {customer_id} does not exist")
+                customer.check_version(expected_versions)
+                change(customer)
+                uow.customers.save(customer)
+                uow.commit()
+                return
+        except ConcurrentUpdate:
+            if expected_versions is not None or attempt == ATTEMPTS:
+                raise
 
 
 COMMAND_HANDLERS: dict[type, CommandHandler] = {

@@ -17,7 +17,7 @@ class CustomerRepository(Protocol):
     def save(self, customer: Customer) -> None:
         """Store a customer loaded by ``get`` if nobody else changed it since.
 
-        Raises ``PreconditionFailed`` when another writer got there first, ``DuplicateEmail``."""
+        Raises ``ConcurrentUpdate`` when another writer got there first, ``DuplicateEmail``."""
 
 
 class CustomerReader(Protocol):

@@ -68,8 +68,7 @@ class Customers(MethodView):
     def post(self, data: dict[str, Any]) -> Reply:
         """Create a customer."""
         customer_id = new_id()
-        services().bus.handle(CreateCustomer(customer_id, **data), meta())
-        customer = services().customers.get(GetCustomer(customer_id))
+        customer = _apply(CreateCustomer(customer_id, **data))
         return with_etag(customer, 201, Location=url_for("customers.Customer", customer_id=customer_id))
 
 
@@ -90,7 +89,7 @@ class Customer(MethodView):
     def put(self, data: dict[str, Any], customer_id: str) -> Reply:
         """Replace a customer's name, email, phone and address."""
         command = ReplaceCustomer(_checked(customer_id), **data, expected_versions=if_match_versions())
-        return _apply(command, customer_id)
+        return with_etag(_apply(command))
 
     @authenticated
     @blp.arguments(CustomerPatchSchema)
@@ -99,7 +98,7 @@ class Customer(MethodView):
     def patch(self, changes: dict[str, Any], customer_id: str) -> Reply:
         """Change some fields (JSON merge patch: null clears, a partial address merges)."""
         command = PatchCustomer(_checked(customer_id), changes, expected_versions=if_match_versions())
-        return _apply(command, customer_id)
+        return with_etag(_apply(command))
 
     @authenticated
     @blp.response(204)
@@ -117,7 +116,7 @@ class Customer(MethodView):
 def restore(customer_id: str) -> Reply:
     """Bring a deleted customer back (admins only); 409 if its email is now taken."""
     command = RestoreCustomer(_checked(customer_id), expected_versions=if_match_versions())
-    return _apply(command, customer_id)
+    return with_etag(_apply(command))
 
 
 @blp.route("/<customer_id>/history", methods=["GET"])
@@ -139,9 +138,10 @@ def history(args: dict[str, Any], customer_id: str) -> dict[str, Any]:
     return page_body(page, scope)
 
 
-def _apply(command: object, customer_id: str) -> Reply:
-    services().bus.handle(command, meta())
-    return with_etag(services().customers.get(GetCustomer(customer_id)))
+def _apply(command: object) -> dict[str, Any]:
+    """Handle the command; the customer as this change left it (another writer may be later)."""
+    [event] = services().bus.handle(command, meta())
+    return event.data
 
 
 def _checked(customer_id: str) -> str:

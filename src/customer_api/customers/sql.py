@@ -7,11 +7,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from customer_api.adapters.sql.tables import MYSQL_TABLE_OPTIONS, UtcDateTime, metadata
+from customer_api.adapters.sql.tables import MYSQL_TABLE_OPTIONS, UtcDateTime, exact_string, metadata
 from customer_api.adapters.sql.tables import events as events_table
 from customer_api.customers.domain import Customer, CustomerDetails, DuplicateEmail
 from customer_api.shared.aggregate import Aggregate
-from customer_api.shared.errors import PreconditionFailed
+from customer_api.shared.errors import ConcurrentUpdate
 from customer_api.shared.ids import parse_rfc3339, rfc3339
 
 # SQLite compares names case-sensitively unless told; MySQL's utf8mb4_unicode_ci already does not.
@@ -22,10 +22,10 @@ customers = sa.Table(
     metadata,
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("name", Name, nullable=False),
-    sa.Column("email", sa.String(254), nullable=False, index=True),
+    sa.Column("email", exact_string(254), nullable=False, index=True),
     # The email while the customer is live, NULL once deleted: a unique index that frees the
     # email on delete, on MySQL (which has no partial indexes) and SQLite alike.
-    sa.Column("live_email", sa.String(254), unique=True),
+    sa.Column("live_email", exact_string(254), unique=True),
     sa.Column("phone", sa.String(16)),
     sa.Column("address", sa.JSON),
     sa.Column("version", sa.Integer, nullable=False),
@@ -98,7 +98,7 @@ class SqlCustomerRepository:
                 raise DuplicateEmail(f"email {customer.details.email} is taken") from None
             raise
         if result.rowcount != 1:
-            raise PreconditionFailed(f"customer {customer.id} was changed by another request")
+            raise ConcurrentUpdate(f"customer {customer.id} was changed by another request")
 
 
 def _columns(customer: Customer) -> dict[str, Any]:

@@ -73,8 +73,9 @@ def _http_exception(error: HTTPException) -> Response:
     data: dict[str, Any] = getattr(error, "data", None) or {}
     headers = {k: v for k, v in error.get_headers() if k.lower() in KEPT_HEADERS}
     headers.update(data.get("headers") or {})
-    errors = data.get("errors") or _by_field(data.get("messages"))
-    detail = data.get("message") or ("Validation failed." if errors else _first_sentence(error.description))
+    errors, other_messages = _by_field(data.get("messages"))
+    detail = data.get("message") or other_messages or ("Validation failed." if errors else None)
+    detail = detail or _first_sentence(error.description)
     return problem(
         status,
         detail,
@@ -105,14 +106,17 @@ def _unexpected(error: Exception) -> Response:
     return problem(500, "The server could not complete the request.")
 
 
-def _by_field(messages: dict[str, Any] | None) -> dict[str, Any] | None:
-    """webargs keys its messages by location ("json", "query", …); clients want them by field."""
-    if not messages:
-        return None
-    merged: dict[str, Any] = {}
-    for location_messages in messages.values():
-        merged.update(location_messages)
-    return merged
+def _by_field(messages: dict[str, Any] | None) -> tuple[dict[str, Any] | None, str | None]:
+    """webargs keys its messages by location ("json", "query", …); clients want them by field.
+    A location may instead hold plain sentences ("Invalid JSON body."): those become the detail."""
+    by_field: dict[str, Any] = {}
+    sentences: list[str] = []
+    for location_messages in (messages or {}).values():
+        if isinstance(location_messages, dict):
+            by_field.update(location_messages)
+        else:
+            sentences.extend(str(message) for message in location_messages)
+    return by_field or None, " ".join(sentences) or None
 
 
 def _first_sentence(description: str | None) -> str | None:

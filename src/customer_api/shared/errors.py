@@ -19,6 +19,10 @@ class PreconditionFailed(DomainError):
     """The client's view of the resource (its ``If-Match`` version) is no longer current."""
 
 
+class ConcurrentUpdate(PreconditionFailed):
+    """Another writer stored the resource between our read and our write (raised by repositories)."""
+
+
 class Forbidden(DomainError):
     pass
 

@@ -29,6 +29,7 @@ class UnitOfWork(abc.ABC):
         self.committed_events: list[Event] = []
 
     def __enter__(self) -> Self:
+        self.seen = []
         return self
 
     def __exit__(

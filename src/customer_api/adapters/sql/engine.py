@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +49,26 @@ def _sqlite_engine(url: sa.URL) -> Engine:
     return engine
 
 
+# Too many connections, shutdown, lock wait timeout, deadlock, killed, can't connect, gone away,
+# lost connection, disconnected for inactivity.
+MYSQL_TRANSIENT = {1040, 1053, 1205, 1213, 1927, 2002, 2003, 2006, 2013, 2055, 4031}
+SQLITE_TRANSIENT = ("database is locked", "unable to open database file", "disk i/o error")
+
+
 def _unavailable_on_operational_error(context: ExceptionContext) -> None:
     """Connection refused or lost, lock timeouts, deadlocks: none is the client's fault, all are
-    worth a retry. Integrity and programming errors pass through unchanged."""
-    if isinstance(context.sqlalchemy_exception, sa.exc.OperationalError):
+    worth a retry, so they become ``Unavailable`` (503). Anything else, a mistaken statement
+    included, passes through unchanged."""
+    if _transient(context):
         log.error("database unavailable: %s", context.original_exception)
         raise Unavailable("database unavailable") from context.sqlalchemy_exception
+
+
+def _transient(context: ExceptionContext) -> bool:
+    if context.is_disconnect:
+        return True
+    error = context.original_exception
+    if isinstance(error, sqlite3.OperationalError):
+        return str(error).lower().startswith(SQLITE_TRANSIENT)
+    code = error.args[0] if error is not None and error.args else None
+    return isinstance(code, int) and code in MYSQL_TRANSIENT

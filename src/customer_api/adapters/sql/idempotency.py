@@ -28,18 +28,23 @@ class SqlIdempotencyStore:
             "expires_at": now + self._ttl,
         }
         this = sa.and_(keys.c.user_id == user_id, keys.c.key == key)
+        # Insert first: locking a row that does not exist yet would take gap locks on MySQL, on
+        # which two first requests with one key deadlock each other.
         try:
             with self._engine.begin() as connection:
-                row = connection.execute(sa.select(keys).where(this).with_for_update()).one_or_none()
-                if row is None:
-                    connection.execute(sa.insert(keys).values(user_id=user_id, key=key, **claim))
-                    return None
-                if row.expires_at <= now or (row.status_code is None and row.created_at + self._lock <= now):
-                    # Expired, or held by a request that died without releasing it: start afresh.
-                    connection.execute(sa.update(keys).where(this).values(**claim))
-                    return None
+                connection.execute(sa.insert(keys).values(user_id=user_id, key=key, **claim))
+            return None
         except sa.exc.IntegrityError:
-            raise KeyInFlight("a request with this Idempotency-Key is still in progress") from None
+            pass
+        with self._engine.begin() as connection:
+            row = connection.execute(sa.select(keys).where(this).with_for_update()).one_or_none()
+            if row is None:
+                # Released between our insert and this read: the retry is the client's to make.
+                raise KeyInFlight("a request with this Idempotency-Key has just finished; retry")
+            abandoned = row.status_code is None and row.created_at + self._lock <= now
+            if row.expires_at <= now or abandoned:
+                connection.execute(sa.update(keys).where(this).values(**claim))
+                return None
         if row.request_hash != fingerprint:
             raise KeyReused()
         if row.status_code is None:

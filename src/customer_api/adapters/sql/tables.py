@@ -43,6 +43,12 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
+def exact_string(length: int) -> sa.types.TypeEngine[str]:
+    """A string compared byte for byte on MySQL too, whose default collation would fold case and
+    accents ("zoë" = "Zoe"): for emails (already lower-cased) and idempotency keys."""
+    return sa.String(length).with_variant(mysql.VARCHAR(length, collation="utf8mb4_bin"), "mysql", "mariadb")
+
+
 # SQLite gives autoincrement only to a column typed exactly INTEGER PRIMARY KEY.
 BigSerial = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 LongText = sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
@@ -77,7 +83,7 @@ idempotency_keys = sa.Table(
     "idempotency_keys",
     metadata,
     sa.Column("user_id", sa.String(64), primary_key=True),
-    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("key", exact_string(255), primary_key=True),
     sa.Column("request_hash", sa.String(64), nullable=False),
     # NULL while the first request with the key is still running.
     sa.Column("status_code", sa.SmallInteger),

@@ -24,6 +24,7 @@ class SqlUnitOfWork(UnitOfWork):
         self._repositories = repositories
 
     def __enter__(self) -> Self:
+        super().__enter__()
         self._connection = self._engine.connect()
         self._transaction = self._connection.begin()
         for name, factory in self._repositories.items():
