@@ -8,6 +8,7 @@ skipping it, so CI can never go green having quietly tested less.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,6 +49,9 @@ def settings_for(database_url: str, **overrides: object) -> Settings:
         "argon2_time_cost": 1,
         "argon2_memory_cost_kib": 8,
         "argon2_parallelism": 1,
+        # Tests drive the relay themselves, and never write under the repository's var/.
+        "event_relay": "off",
+        "events_dir": Path(tempfile.mkdtemp(prefix="events-")),
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -67,6 +67,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     request_ids.register(app)
     problems.register(app)
     register_commands(app)
+    if settings.event_relay == "thread":
+        # Started with the first request rather than here, so that `flask db upgrade` and other
+        # commands never spin up a relay of their own.
+        app.before_request(app.extensions[EXTENSION].relay.start)
     return app
 
 

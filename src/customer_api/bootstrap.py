@@ -10,8 +10,12 @@ from functools import partial
 
 import sqlalchemy as sa
 
+from customer_api.adapters.local import FileEventPublisher
+from customer_api.adapters.prometheus import Metrics
+from customer_api.adapters.s3 import S3EventPublisher
 from customer_api.adapters.sql.engine import create_engine
 from customer_api.adapters.sql.idempotency import SqlIdempotencyStore
+from customer_api.adapters.sql.outbox import SqlOutbox
 from customer_api.adapters.sql.unit_of_work import SqlUnitOfWork
 from customer_api.auth.commands import RegisterUser
 from customer_api.auth.handlers import register_user
@@ -26,6 +30,8 @@ from customer_api.http.cursors import CursorCodec
 from customer_api.http.idempotency import IdempotencyStore
 from customer_api.shared.events import Meta
 from customer_api.shared.messagebus import MessageBus
+from customer_api.shared.outbox import EventPublisher
+from customer_api.shared.relay import OutboxRelay
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,10 @@ class Services:
     users: UserQueries
     idempotency: IdempotencyStore
     cursors: CursorCodec
+    outbox: SqlOutbox
+    publisher: EventPublisher
+    relay: OutboxRelay
+    metrics: Metrics
 
 
 def bootstrap(settings: Settings) -> Services:
@@ -51,6 +61,16 @@ def bootstrap(settings: Settings) -> Services:
     def unit_of_work(meta: Meta) -> SqlUnitOfWork:
         return SqlUnitOfWork(engine, repositories, meta)
 
+    outbox = SqlOutbox(engine)
+    publisher = event_publisher(settings)
+    metrics = Metrics(outbox)
+    relay = OutboxRelay(
+        outbox,
+        publisher,
+        prefix=settings.event_prefix,
+        idle_seconds=settings.event_relay_idle_seconds,
+        on_result=metrics.record_batch,
+    )
     bus = MessageBus(
         unit_of_work,
         {**CUSTOMER_HANDLERS, RegisterUser: partial(register_user, hasher=hasher)},
@@ -67,4 +87,16 @@ def bootstrap(settings: Settings) -> Services:
             lock_seconds=settings.idempotency_lock_seconds,
         ),
         cursors=CursorCodec(settings.jwt_secret_key),
+        outbox=outbox,
+        publisher=publisher,
+        relay=relay,
+        metrics=metrics,
     )
+
+
+def event_publisher(settings: Settings) -> EventPublisher:
+    if settings.event_publisher == "s3" and settings.event_bucket_name:
+        return S3EventPublisher(
+            settings.event_bucket_name, region=settings.aws_region, endpoint_url=settings.localstack_url
+        )
+    return FileEventPublisher(settings.events_dir)

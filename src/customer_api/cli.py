@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+import signal
+import threading
 
 import click
 from flask import Flask, current_app
@@ -55,5 +58,37 @@ def _register(email: str, password: str, role: Role) -> bool:
     return True
 
 
+events = AppGroup("events", help="The event outbox.")
+
+
+@events.command("relay")
+@click.option("--once", is_flag=True, help="Publish what is due, then exit.")
+def relay_events(once: bool) -> None:
+    """Publish committed events (a worker; set EVENT_RELAY=off in the web processes)."""
+    relay = current_app.extensions["customer_api"].relay
+    if once:
+        result = relay.drain()
+        click.echo(f"published {result.published}, failed {result.failed}")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        relay.run(stop)
+
+
+@events.command("status")
+def events_status() -> None:
+    """Pending events, the oldest one's age, and the latest publishing errors."""
+    stats = current_app.extensions["customer_api"].outbox.stats()
+    click.echo(f"pending: {stats.pending}")
+    click.echo(f"oldest pending: {stats.oldest_pending_seconds:.1f}s")
+    for failure in stats.last_errors:
+        click.echo(
+            f"  {failure['event_id']}: attempt {failure['attempts']}, "
+            f"next at {failure['next_attempt_at']}: {failure['last_error']}"
+        )
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(users)
+    app.cli.add_command(events)

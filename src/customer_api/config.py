@@ -40,6 +40,16 @@ class Settings:
     argon2_memory_cost_kib: int = 65536
     argon2_parallelism: int = 4
     log_level: str = "INFO"
+    # Events: "file" writes under events_dir (the embedded default), "s3" to event_bucket_name.
+    event_publisher: str = "file"
+    events_dir: Path = PROJECT_ROOT / "var" / "events"
+    event_bucket_name: str | None = None
+    event_prefix: str = "events"
+    aws_region: str = "us-east-1"
+    localstack_url: str | None = None
+    # "thread": a relay thread in each web process; "off" when `flask events relay` workers run.
+    event_relay: str = "thread"
+    event_relay_idle_seconds: float = 1.0
 
     @property
     def is_production(self) -> bool:
@@ -60,10 +70,31 @@ class Settings:
             "admin_email": env.get("ADMIN_EMAIL", cls.admin_email),
             "admin_password": env.get("ADMIN_PASSWORD") or None,
             "log_level": env.get("LOG_LEVEL", "INFO").upper(),
+            **_event_settings(env),
         }
         if secret:
             overrides["jwt_secret_key"] = secret
         return cls(**overrides)  # type: ignore[arg-type]
+
+
+def _event_settings(env: Mapping[str, str]) -> dict[str, object]:
+    bucket = env.get("EVENT_BUCKET_NAME") or None
+    publisher = env.get("EVENT_PUBLISHER") or ("s3" if bucket else "file")
+    relay = env.get("EVENT_RELAY", "thread")
+    if publisher not in ("s3", "file"):
+        raise ConfigurationError(f"EVENT_PUBLISHER must be s3 or file, not {publisher!r}")
+    if publisher == "s3" and not bucket:
+        raise ConfigurationError("EVENT_PUBLISHER=s3 needs EVENT_BUCKET_NAME")
+    if relay not in ("thread", "off"):
+        raise ConfigurationError(f"EVENT_RELAY must be thread or off, not {relay!r}")
+    return {
+        "event_publisher": publisher,
+        "event_bucket_name": bucket,
+        "event_prefix": env.get("EVENT_PREFIX", "events").strip("/"),
+        "aws_region": env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        "localstack_url": env.get("LOCALSTACK_URL") or None,
+        "event_relay": relay,
+    }
 
 
 def _check_secret(secret: str | None, *, production: bool) -> None:

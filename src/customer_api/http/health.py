@@ -1,19 +1,22 @@
-"""Liveness and readiness. Liveness says the process answers; readiness says whether it can serve."""
+"""Operational endpoints: liveness (the process answers), readiness (it can serve), metrics."""
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint
+from flask import Blueprint, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from customer_api.adapters.sql.tables import events
 from customer_api.http.context import services
 from customer_api.http.guards import public
 from customer_api.http.problems import RETRY_AFTER_SECONDS
 from customer_api.shared.errors import Unavailable
-from customer_api.shared.ids import utcnow
+from customer_api.shared.outbox import PublishError
+
+log = logging.getLogger(__name__)
 
 blp = Blueprint("health", __name__)
 
@@ -30,7 +33,8 @@ def ready() -> tuple[dict[str, Any], int, dict[str, str]]:
     checks = {"database": _database(), "events": _events()}
     if checks["database"]["status"] != "ok":
         return {"status": "down", "checks": checks}, 503, {"Retry-After": RETRY_AFTER_SECONDS}
-    return {"status": "ok", "checks": checks}, 200, {}
+    degraded = any(check["status"] != "ok" for check in checks.values())
+    return {"status": "degraded" if degraded else "ok", "checks": checks}, 200, {}
 
 
 def _database() -> dict[str, Any]:
@@ -44,17 +48,29 @@ def _database() -> dict[str, Any]:
 
 
 def _events() -> dict[str, Any]:
-    """How far the outbox is behind: events committed but not yet published."""
-    query = sa.select(sa.func.count(), sa.func.min(events.c.occurred_at)).where(
-        events.c.published_at.is_(None)
-    )
+    """How far the outbox is behind, and whether the event store answers (degraded if not)."""
     try:
-        with services().engine.connect() as connection:
-            pending, oldest = connection.execute(query).one()
+        stats = services().outbox.stats()
     except Unavailable:
         return {"status": "unknown", "pending": None, "oldest_pending_seconds": None}
-    age = round((utcnow() - oldest).total_seconds(), 3) if oldest else 0
-    return {"status": "ok", "pending": pending, "oldest_pending_seconds": age}
+    try:
+        services().publisher.check()
+        status = "ok"
+    except PublishError as error:
+        status = "degraded"
+        log.warning("readiness: event store unavailable: %s", error)
+    return {
+        "status": status,
+        "pending": stats.pending,
+        "oldest_pending_seconds": stats.oldest_pending_seconds,
+    }
+
+
+@blp.get("/metrics")
+@public
+def metrics() -> Response:
+    registry = services().metrics.registry
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
 
 
 def _ms_since(started: float) -> float:

@@ -1,0 +1,51 @@
+"""Prometheus metrics of the service, in a registry of the app's own (so that several apps, as in the
+tests, never clash over prometheus_client's global one)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from customer_api.shared.errors import Unavailable
+from customer_api.shared.relay import BatchResult, Outbox
+
+
+class Metrics:
+    def __init__(self, outbox: Outbox) -> None:
+        self.registry = CollectorRegistry()
+        self.events_published = Counter(
+            "events_published", "Events the relay put in the event store", registry=self.registry
+        )
+        self.events_publish_failures = Counter(
+            "events_publish_failures", "Failed attempts to publish an event", registry=self.registry
+        )
+        self.registry.register(_OutboxCollector(outbox))
+
+    def record_batch(self, result: BatchResult) -> None:
+        self.events_published.inc(result.published)
+        self.events_publish_failures.inc(result.failed)
+
+
+class _OutboxCollector(Collector):
+    """Pending events and the age of the oldest, read from the outbox at scrape time, so that every
+    process reports the same truth."""
+
+    def __init__(self, outbox: Outbox) -> None:
+        self._outbox = outbox
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            stats = self._outbox.stats()
+        except Unavailable:
+            return
+        yield GaugeMetricFamily(
+            "events_pending", "Events committed but not yet published", value=stats.pending
+        )
+        yield GaugeMetricFamily(
+            "events_oldest_pending_age_seconds",
+            "Age of the oldest unpublished event",
+            value=stats.oldest_pending_seconds,
+        )
