@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := customer_api
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean bench
 
 # Each stamp is rebuilt when its requirements change, so a pull that adds a package just works.
 $(VENV)/.run: requirements.txt pyproject.toml
@@ -28,13 +28,17 @@ test: $(VENV)/.dev ## run every test (real MariaDB/Redis too when TEST_DATABASE_
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev ## ruff, ruff format --check, mypy
-	$(BIN)/ruff check src tests migrations
-	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/ruff check src tests migrations bench
+	$(BIN)/ruff format --check src tests migrations bench
 	$(BIN)/mypy
 
 format: $(VENV)/.dev
-	$(BIN)/ruff check --fix src tests migrations
-	$(BIN)/ruff format src tests migrations
+	$(BIN)/ruff check --fix src tests migrations bench
+	$(BIN)/ruff format src tests migrations bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+bench: $(VENV)/.run ## load benchmark under gunicorn with wrk (BENCH_DATABASE_URL, BENCH_REDIS_URL optional)
+	@command -v wrk >/dev/null || { echo "bench needs wrk: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run.py

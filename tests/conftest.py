@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -100,6 +101,16 @@ def database_url(request: pytest.FixtureRequest) -> str:
     """A migrated, empty database: SQLite, then the real MySQL/MariaDB."""
     url: str = request.getfixturevalue(f"{request.param}_url")
     empty_tables(url)
+    return url
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The real Redis of ``TEST_REDIS_URL``, its database emptied for this test."""
+    url = service_url("TEST_REDIS_URL")
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
     return url
 
 

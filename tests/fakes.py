@@ -31,14 +31,14 @@ class FakeCustomerRepository:
 
     def add(self, customer: Customer) -> None:
         self._check_email(customer)
-        self.rows[customer.id] = copy.deepcopy(customer)
+        self.rows[customer.id] = _stored(customer)
         self._track(customer)
 
     def save(self, customer: Customer) -> None:
         if self.rows[customer.id].version != customer.version - 1:
             raise ConcurrentUpdate("changed by another request")
         self._check_email(customer)
-        self.rows[customer.id] = copy.deepcopy(customer)
+        self.rows[customer.id] = _stored(customer)
 
     def _check_email(self, customer: Customer) -> None:
         if customer.is_deleted:
@@ -50,6 +50,13 @@ class FakeCustomerRepository:
                 and other.details.email == customer.details.email
             ):
                 raise DuplicateEmail(f"email {customer.details.email} is taken")
+
+
+def _stored(customer: Customer) -> Customer:
+    """A copy as a table row holds it: the state, not the events still waiting for the outbox."""
+    stored = copy.deepcopy(customer)
+    stored.pull_events()
+    return stored
 
 
 class FakeUserRepository:

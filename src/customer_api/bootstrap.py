@@ -10,8 +10,10 @@ from functools import partial
 
 import sqlalchemy as sa
 
-from customer_api.adapters.local import FileEventPublisher
+from customer_api.adapters.local import FileEventPublisher, MemoryCache, NoCache
 from customer_api.adapters.prometheus import Metrics
+from customer_api.adapters.redis import RedisCache, redis_client
+from customer_api.adapters.resilient_cache import ResilientCache
 from customer_api.adapters.s3 import S3EventPublisher
 from customer_api.adapters.sql.engine import create_engine
 from customer_api.adapters.sql.idempotency import SqlIdempotencyStore
@@ -23,11 +25,14 @@ from customer_api.auth.passwords import Argon2PasswordHasher
 from customer_api.auth.queries import UserQueries
 from customer_api.auth.sql import SqlUserReader, SqlUserRepository
 from customer_api.config import Settings
+from customer_api.customers.domain import EVENT_TYPES as CUSTOMER_EVENTS
 from customer_api.customers.handlers import COMMAND_HANDLERS as CUSTOMER_HANDLERS
+from customer_api.customers.handlers import refresh_read_model
 from customer_api.customers.queries import CustomerQueries
 from customer_api.customers.sql import SqlCustomerReader, SqlCustomerRepository
 from customer_api.http.cursors import CursorCodec
 from customer_api.http.idempotency import IdempotencyStore
+from customer_api.shared.cache import Cache
 from customer_api.shared.events import Meta
 from customer_api.shared.messagebus import MessageBus
 from customer_api.shared.outbox import EventPublisher
@@ -38,6 +43,7 @@ from customer_api.shared.relay import OutboxRelay
 class Services:
     settings: Settings
     engine: sa.Engine
+    cache: Cache
     bus: MessageBus
     customers: CustomerQueries
     users: UserQueries
@@ -61,9 +67,12 @@ def bootstrap(settings: Settings) -> Services:
     def unit_of_work(meta: Meta) -> SqlUnitOfWork:
         return SqlUnitOfWork(engine, repositories, meta)
 
+    read_engine = create_engine(settings.read_database_url) if settings.read_database_url else engine
     outbox = SqlOutbox(engine)
     publisher = event_publisher(settings)
     metrics = Metrics(outbox)
+    cache = build_cache(settings, metrics)
+    refresh = partial(refresh_read_model, cache=cache, ttl=settings.customer_cache_ttl)
     relay = OutboxRelay(
         outbox,
         publisher,
@@ -74,12 +83,19 @@ def bootstrap(settings: Settings) -> Services:
     bus = MessageBus(
         unit_of_work,
         {**CUSTOMER_HANDLERS, RegisterUser: partial(register_user, hasher=hasher)},
+        {event_type: [refresh] for event_type in CUSTOMER_EVENTS.values()},
     )
     return Services(
         settings=settings,
         engine=engine,
+        cache=cache,
         bus=bus,
-        customers=CustomerQueries(SqlCustomerReader(engine)),
+        customers=CustomerQueries(
+            SqlCustomerReader(read_engine),
+            cache,
+            ttl=settings.customer_cache_ttl,
+            primary=SqlCustomerReader(engine) if read_engine is not engine else None,
+        ),
         users=UserQueries(SqlUserReader(engine), hasher),
         idempotency=SqlIdempotencyStore(
             engine,
@@ -91,6 +107,26 @@ def bootstrap(settings: Settings) -> Services:
         publisher=publisher,
         relay=relay,
         metrics=metrics,
+    )
+
+
+def build_cache(settings: Settings, metrics: Metrics) -> Cache:
+    if settings.cache_provider == "none":
+        return NoCache()
+    inner: Cache = MemoryCache()
+    if settings.cache_provider == "redis" and settings.redis_url:
+        client = redis_client(
+            settings.redis_url,
+            pool_size=settings.redis_pool_size,
+            timeout=settings.redis_timeout_seconds,
+            tls_cert_reqs=settings.redis_tls_cert_reqs,
+        )
+        inner = RedisCache(client)
+    return ResilientCache(
+        inner,
+        retry_seconds=settings.cache_retry_seconds,
+        on_lookup=metrics.record_lookup,
+        on_error=metrics.cache_errors.inc,
     )
 
 

@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 
 from customer_api.auth.commands import RegisterUser
 from customer_api.auth.domain import DuplicateUserEmail, Role
+from customer_api.customers.domain import EVENT_TYPES as CUSTOMER_EVENTS
 from customer_api.shared.errors import InvalidInput
 from customer_api.shared.events import Meta
 from customer_api.shared.ids import new_id
@@ -89,6 +90,22 @@ def events_status() -> None:
         )
 
 
+read_models = AppGroup("read-models", help="The read side.")
+
+
+@read_models.command("rebuild")
+def rebuild_read_models() -> None:
+    """Replay the event store into the read models (the cache): after a cache flush, a restore
+    from backup, or an outage during which writes could not reach it."""
+    services = current_app.extensions["customer_api"]
+    replayed = 0
+    for event in services.outbox.replay(CUSTOMER_EVENTS):
+        services.bus.dispatch(event)
+        replayed += 1
+    click.echo(f"replayed {replayed} events into the read models")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(events)
+    app.cli.add_command(read_models)

@@ -27,6 +27,8 @@ class ConfigurationError(RuntimeError):
 class Settings:
     app_env: str = "development"
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'customer_api.db'}"
+    # Queries may read from a replica; None reads from database_url.
+    read_database_url: str | None = None
     jwt_secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(48), repr=False)
     jwt_access_token_expires: int = 1800
     jwt_refresh_token_expires: int = 30 * 24 * 3600
@@ -50,6 +52,15 @@ class Settings:
     # "thread": a relay thread in each web process; "off" when `flask events relay` workers run.
     event_relay: str = "thread"
     event_relay_idle_seconds: float = 1.0
+    # Cache in front of the read models: "redis", "memory" (the embedded default) or "none".
+    cache_provider: str = "memory"
+    redis_url: str | None = field(default=None, repr=False)
+    redis_tls_cert_reqs: str = "required"
+    redis_pool_size: int = 20
+    redis_timeout_seconds: float = 0.5
+    customer_cache_ttl: int = 60
+    # After a cache error, requests skip the cache this long before one probes it again.
+    cache_retry_seconds: float = 5.0
 
     @property
     def is_production(self) -> bool:
@@ -71,10 +82,46 @@ class Settings:
             "admin_password": env.get("ADMIN_PASSWORD") or None,
             "log_level": env.get("LOG_LEVEL", "INFO").upper(),
             **_event_settings(env),
+            **_cache_settings(env),
         }
         if secret:
             overrides["jwt_secret_key"] = secret
         return cls(**overrides)  # type: ignore[arg-type]
+
+
+def _cache_settings(env: Mapping[str, str]) -> dict[str, object]:
+    redis_url = _redis_url(env)
+    provider = env.get("CACHE_PROVIDER") or ("redis" if redis_url else "memory")
+    if provider not in ("redis", "memory", "none"):
+        raise ConfigurationError(f"CACHE_PROVIDER must be redis, memory or none, not {provider!r}")
+    if provider == "redis" and not redis_url:
+        raise ConfigurationError("CACHE_PROVIDER=redis needs REDIS_URL or REDIS_HOST")
+    cert_reqs = env.get("ELASTICACHE_SSL_CERT_REQS", "required").lower()
+    if cert_reqs not in ("none", "optional", "required"):
+        raise ConfigurationError("ELASTICACHE_SSL_CERT_REQS must be none, optional or required")
+    return {
+        "read_database_url": env.get("READ_DATABASE_URL") or None,
+        "cache_provider": provider,
+        "redis_url": redis_url,
+        "redis_tls_cert_reqs": cert_reqs,
+        "redis_pool_size": _int(env, "REDIS_CONNECTION_POOL_SIZE", 20),
+        "redis_timeout_seconds": _float(env, "REDIS_CONNECTION_TIMEOUT", 0.5),
+        "customer_cache_ttl": _int(env, "CUSTOMER_CACHE_TTL", 60),
+    }
+
+
+def _redis_url(env: Mapping[str, str]) -> str | None:
+    """``REDIS_URL`` wins; else the seed's ``REDIS_*`` variables, ``rediss://`` with TLS (ElastiCache)."""
+    tls = env.get("ELASTICACHE_TLS_ENABLED", "").lower() in ("1", "true", "yes")
+    url = env.get("REDIS_URL")
+    if not url and env.get("REDIS_HOST"):
+        password = quote(env.get("REDIS_PASSWORD", ""), safe="")
+        credentials = f":{password}@" if password else ""
+        port, db = env.get("REDIS_PORT", "6379"), env.get("REDIS_DB", "0")
+        url = f"redis://{credentials}{env['REDIS_HOST']}:{port}/{db}"
+    if url and tls and url.startswith("redis://"):
+        url = "rediss://" + url.removeprefix("redis://")
+    return url or None
 
 
 def _event_settings(env: Mapping[str, str]) -> dict[str, object]:
@@ -121,6 +168,16 @@ def _database_url(env: Mapping[str, str]) -> str | None:
     credentials = f"{user}:{password}" if password else user
     host, port, name = env["DB_HOST"], env.get("DB_PORT", "3306"), env.get("DB_NAME", "customer_api")
     return f"mysql+pymysql://{credentials}@{host}:{port}/{name}?charset=utf8mb4"
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, not {raw!r}") from None
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

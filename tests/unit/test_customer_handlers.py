@@ -1,5 +1,8 @@
+from functools import partial
+
 import pytest
 
+from customer_api.adapters.local import MemoryCache
 from customer_api.customers.commands import (
     CreateCustomer,
     DeleteCustomer,
@@ -7,8 +10,8 @@ from customer_api.customers.commands import (
     ReplaceCustomer,
     RestoreCustomer,
 )
-from customer_api.customers.domain import DuplicateEmail
-from customer_api.customers.handlers import COMMAND_HANDLERS
+from customer_api.customers.domain import EVENT_TYPES, DuplicateEmail
+from customer_api.customers.handlers import COMMAND_HANDLERS, refresh_read_model
 from customer_api.customers.queries import CustomerQueries, GetCustomer
 from customer_api.shared.errors import InvalidInput, NotFound, PreconditionFailed
 from customer_api.shared.events import Meta
@@ -24,8 +27,18 @@ def store() -> FakeStore:
 
 
 @pytest.fixture
-def bus(store: FakeStore) -> MessageBus:
-    return MessageBus(lambda meta: FakeUnitOfWork(store, meta), COMMAND_HANDLERS)
+def cache() -> MemoryCache:
+    return MemoryCache()
+
+
+@pytest.fixture
+def bus(store: FakeStore, cache: MemoryCache) -> MessageBus:
+    refresh = partial(refresh_read_model, cache=cache, ttl=60)
+    return MessageBus(
+        lambda meta: FakeUnitOfWork(store, meta),
+        COMMAND_HANDLERS,
+        {event_type: [refresh] for event_type in EVENT_TYPES.values()},
+    )
 
 
 def create(bus: MessageBus, customer_id: str = "c-1", email: str = "ada@example.com") -> None:
@@ -97,13 +110,35 @@ def test_commands_on_an_unknown_or_deleted_customer_are_not_found(bus: MessageBu
 
 
 def test_the_read_model_shows_the_write_and_hides_deleted_customers(
-    bus: MessageBus, store: FakeStore
+    bus: MessageBus, store: FakeStore, cache: MemoryCache
 ) -> None:
-    queries = CustomerQueries(FakeCustomerReader(store))
+    queries = CustomerQueries(FakeCustomerReader(store), cache, ttl=60)
     create(bus)
+    assert queries.get(GetCustomer("c-1"))["version"] == 1
     bus.handle(PatchCustomer("c-1", {"phone": "+4915112345"}), META)
     assert queries.get(GetCustomer("c-1"))["phone"] == "+4915112345"
     bus.handle(DeleteCustomer("c-1"), META)
     with pytest.raises(NotFound):
         queries.get(GetCustomer("c-1"))
     assert queries.get(GetCustomer("c-1", include_deleted=True))["version"] == 3
+
+
+def test_a_write_refreshes_the_cached_customer_so_the_next_read_needs_no_database(
+    bus: MessageBus, store: FakeStore, cache: MemoryCache
+) -> None:
+    queries = CustomerQueries(FakeCustomerReader(store), cache, ttl=60)
+    create(bus)
+    bus.handle(PatchCustomer("c-1", {"name": "Ada L."}), META)
+    store.customers.clear()  # were the query to reach the database now, it would find nothing
+    assert queries.get(GetCustomer("c-1"))["name"] == "Ada L."
+
+
+def test_an_older_event_applied_late_does_not_replace_a_newer_entry(
+    bus: MessageBus, store: FakeStore, cache: MemoryCache
+) -> None:
+    create(bus)
+    bus.handle(PatchCustomer("c-1", {"name": "Ada L."}), META)
+    [(created, _), (updated, _)] = store.outbox
+    bus.dispatch(created)  # a replay, or a slow process
+    queries = CustomerQueries(FakeCustomerReader(store), cache, ttl=60)
+    assert queries.get(GetCustomer("c-1"))["version"] == updated.aggregate_version

@@ -22,7 +22,16 @@ class Metrics:
         self.events_publish_failures = Counter(
             "events_publish_failures", "Failed attempts to publish an event", registry=self.registry
         )
+        self.cache_hits = Counter("cache_hits", "Cache lookups that found an entry", registry=self.registry)
+        self.cache_misses = Counter(
+            "cache_misses", "Cache lookups that found nothing", registry=self.registry
+        )
+        self.cache_errors = Counter("cache_errors", "Cache calls that failed", registry=self.registry)
         self.registry.register(_OutboxCollector(outbox))
+
+    def record_lookup(self, hits: int, misses: int) -> None:
+        self.cache_hits.inc(hits)
+        self.cache_misses.inc(misses)
 
     def record_batch(self, result: BatchResult) -> None:
         self.events_published.inc(result.published)

@@ -56,6 +56,11 @@ class CustomerRestored(CustomerEvent):
     event_type = "customer.restored"
 
 
+EVENT_TYPES: dict[str, type[CustomerEvent]] = {
+    event.event_type: event for event in (CustomerCreated, CustomerUpdated, CustomerDeleted, CustomerRestored)
+}
+
+
 @dataclass(frozen=True)
 class CustomerDetails:
     """What a client may write. Construct with ``CustomerDetails.of``, which normalises and checks."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from customer_api.customers.commands import (
@@ -11,7 +12,9 @@ from customer_api.customers.commands import (
     ReplaceCustomer,
     RestoreCustomer,
 )
-from customer_api.customers.domain import Customer, CustomerDetails
+from customer_api.customers.domain import Customer, CustomerDeleted, CustomerDetails, CustomerEvent
+from customer_api.customers.queries import LAST_WRITE, LIST_GENERATION, customer_key
+from customer_api.shared.cache import Cache
 from customer_api.shared.errors import ConcurrentUpdate, NotFound
 from customer_api.shared.ids import utcnow
 from customer_api.shared.messagebus import CommandHandler
@@ -74,6 +77,19 @@ def _change(
         except ConcurrentUpdate:
             if expected_versions is not None or attempt == ATTEMPTS:
                 raise
+
+
+def refresh_read_model(event: CustomerEvent, *, cache: Cache, ttl: int) -> None:
+    """After a commit, before the client hears of it: the cached customer becomes the state the
+    event carries (unless a newer one is already there, so events applied twice or out of order
+    change nothing), and every cached list page is retired."""
+    entry = (
+        {"version": event.aggregate_version, "deleted": True}
+        if isinstance(event, CustomerDeleted)
+        else event.data
+    )
+    cache.set_if_newer(customer_key(event.aggregate_id), entry, ttl)
+    cache.bump(LIST_GENERATION, LAST_WRITE, time.time())
 
 
 COMMAND_HANDLERS: dict[type, CommandHandler] = {

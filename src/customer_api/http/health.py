@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from customer_api.http.context import services
 from customer_api.http.guards import public
 from customer_api.http.problems import RETRY_AFTER_SECONDS
+from customer_api.shared.cache import CacheError
 from customer_api.shared.errors import Unavailable
 from customer_api.shared.outbox import PublishError
 
@@ -30,7 +31,7 @@ def live() -> dict[str, str]:
 @blp.get("/health/ready")
 @public
 def ready() -> tuple[dict[str, Any], int, dict[str, str]]:
-    checks = {"database": _database(), "events": _events()}
+    checks = {"database": _database(), "cache": _cache(), "events": _events()}
     if checks["database"]["status"] != "ok":
         return {"status": "down", "checks": checks}, 503, {"Retry-After": RETRY_AFTER_SECONDS}
     degraded = any(check["status"] != "ok" for check in checks.values())
@@ -45,6 +46,18 @@ def _database() -> dict[str, Any]:
     except Unavailable:
         return {"status": "down", "latency_ms": _ms_since(started)}
     return {"status": "ok", "latency_ms": _ms_since(started)}
+
+
+def _cache() -> dict[str, Any]:
+    """The service works without its cache, only slower: a cache that does not answer is degraded."""
+    provider = services().settings.cache_provider
+    started = time.perf_counter()
+    try:
+        services().cache.ping()
+    except CacheError as error:
+        log.warning("readiness: cache unavailable: %s", error)
+        return {"status": "degraded", "provider": provider, "latency_ms": _ms_since(started)}
+    return {"status": "ok", "provider": provider, "latency_ms": _ms_since(started)}
 
 
 def _events() -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from customer_api.shared.events import Event, Meta
@@ -12,6 +12,7 @@ from customer_api.shared.unit_of_work import UnitOfWork
 log = logging.getLogger(__name__)
 
 CommandHandler = Callable[[Any, UnitOfWork], None]
+EventHandler = Callable[[Any], None]
 
 
 class MessageBus:
@@ -19,9 +20,11 @@ class MessageBus:
         self,
         uow_factory: Callable[[Meta], UnitOfWork],
         command_handlers: Mapping[type, CommandHandler],
+        event_handlers: Mapping[type, Sequence[EventHandler]] | None = None,
     ) -> None:
         self._uow_factory = uow_factory
         self._handlers = dict(command_handlers)
+        self._event_handlers = dict(event_handlers or {})
 
     def handle(self, command: object, meta: Meta | None = None) -> list[Event]:
         """Run the command's handler; return the events its unit of work committed. Their ``data``
@@ -32,4 +35,16 @@ class MessageBus:
         handler(command, uow)
         for event in uow.committed_events:
             log.info("%s %s v%s committed", event.event_type, event.aggregate_id, event.aggregate_version)
+            self.dispatch(event)
         return uow.committed_events
+
+    def dispatch(self, event: Event) -> None:
+        """Run the event's handlers. The change has committed whatever they do: a failing one is
+        logged, never passed on to the client."""
+        for handler in self._event_handlers.get(type(event), ()):
+            try:
+                handler(event)
+            except Exception:
+                log.exception(
+                    "event handler %s failed on %s %s", handler, event.event_type, event.aggregate_id
+                )

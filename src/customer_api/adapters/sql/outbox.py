@@ -4,7 +4,7 @@ read by the relay that publishes them."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -95,6 +95,19 @@ class SqlOutbox:
             ).all()
         age = (utcnow() - oldest).total_seconds() if oldest else 0.0
         return OutboxStats(count, round(age, 3), [dict(row._mapping) for row in failing])
+
+    def replay(self, event_types: Mapping[str, type[Event]]) -> Iterator[Event]:
+        """Every stored event of these types, oldest first, as the domain event it was."""
+        query = (
+            sa.select(events_table)
+            .where(events_table.c.event_type.in_(list(event_types)))
+            .order_by(events_table.c.sequence)
+        )
+        with self._engine.connect() as connection:
+            for row in connection.execution_options(yield_per=500).execute(query):
+                kind = event_types[row.event_type]
+                extra = {"changed": tuple(row.changed)} if row.changed is not None else {}
+                yield kind(row.aggregate_id, row.aggregate_version, row.data, **extra)
 
     @staticmethod
     def _postpone(connection: sa.Connection, row: Any, error: PublishError, delay: float) -> None:

@@ -1,0 +1,85 @@
+"""The cache on Redis (redis-py, one connection pool per process), ElastiCache TLS included."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import redis
+
+from customer_api.shared.cache import CacheError
+
+# Replace the entry only if it is missing or has a lower version than ARGV[2].
+SET_IF_NEWER = """
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ok, decoded = pcall(cjson.decode, current)
+  if ok and type(decoded) == 'table' and decoded['version'] and decoded['version'] >= tonumber(ARGV[2]) then
+    return 0
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+return 1
+"""
+
+
+def redis_client(url: str, *, pool_size: int, timeout: float, tls_cert_reqs: str) -> redis.Redis:
+    options: dict[str, Any] = {
+        "max_connections": pool_size,
+        "socket_connect_timeout": timeout,
+        "socket_timeout": timeout,
+        "health_check_interval": 30,
+    }
+    if url.startswith("rediss://"):
+        options["ssl_cert_reqs"] = tls_cert_reqs
+    # Blocking: more callers than connections wait for one (up to the timeout) instead of failing,
+    # which the circuit breaker would take for an outage.
+    return redis.Redis(connection_pool=redis.BlockingConnectionPool.from_url(url, timeout=timeout, **options))
+
+
+class RedisCache:
+    def __init__(self, client: redis.Redis, *, namespace: str = "customer_api") -> None:
+        self._client = client
+        self._prefix = f"{namespace}:"
+        self._set_if_newer = client.register_script(SET_IF_NEWER)
+
+    def get_many(self, keys: Sequence[str]) -> list[Any | None]:
+        try:
+            raw = self._client.mget([self._prefix + key for key in keys])
+        except redis.RedisError as error:
+            raise CacheError(str(error)) from error
+        return [json.loads(value) if value is not None else None for value in raw]
+
+    def set(self, key: str, value: Any, ttl: int) -> None:
+        try:
+            self._client.set(self._prefix + key, json.dumps(value), ex=ttl)
+        except redis.RedisError as error:
+            raise CacheError(str(error)) from error
+
+    def set_if_newer(self, key: str, value: dict[str, Any], ttl: int) -> bool:
+        try:
+            stored = self._set_if_newer(
+                keys=[self._prefix + key], args=[json.dumps(value), value["version"], ttl]
+            )
+        except redis.RedisError as error:
+            raise CacheError(str(error)) from error
+        return bool(stored)
+
+    def fill(self, key: str, value: dict[str, Any], ttl: int) -> None:
+        self.set_if_newer(key, value, ttl)
+
+    def bump(self, counter: str, stamp_key: str, stamp: float) -> None:
+        try:
+            pipeline = self._client.pipeline(transaction=False)
+            pipeline.incr(self._prefix + counter)
+            pipeline.set(self._prefix + stamp_key, json.dumps(stamp))
+            pipeline.execute()
+        except redis.RedisError as error:
+            raise CacheError(str(error)) from error
+
+    def ping(self) -> None:
+        try:
+            self._client.ping()
+        except redis.RedisError as error:
+            raise CacheError(str(error)) from error

@@ -1,0 +1,33 @@
+"""The cache port: JSON values by key, in front of the read models.
+
+Entries of one resource carry its ``version``, and ``set_if_newer`` never replaces a newer entry by
+an older one, so a slow reader filling a miss cannot undo the writer's fresher entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+
+class CacheError(Exception):
+    """The cache did not answer; callers serve from the database instead."""
+
+
+class Cache(Protocol):
+    def get_many(self, keys: Sequence[str]) -> list[Any | None]:
+        """The values of ``keys`` in one round trip; ``None`` for each one missing."""
+
+    def set(self, key: str, value: Any, ttl: int) -> None: ...
+
+    def set_if_newer(self, key: str, value: dict[str, Any], ttl: int) -> bool:
+        """Store ``value`` unless the entry there has a ``version`` at least as high: a write that
+        readers must see (if the cache is down, it is replayed when it is back)."""
+
+    def fill(self, key: str, value: dict[str, Any], ttl: int) -> None:
+        """Cache what a read found, as ``set_if_newer`` does; if the cache is down, forget it."""
+
+    def bump(self, counter: str, stamp_key: str, stamp: float) -> None:
+        """Increment ``counter`` and store ``stamp`` at ``stamp_key``, in one round trip."""
+
+    def ping(self) -> None: ...

@@ -1,0 +1,317 @@
+"""The service while its Redis is down, and after it comes back.
+
+Each test runs a ``redis-server`` of its own on a free port (never the machine's shared Redis) and
+kills, restarts or pauses it (SIGSTOP: the server keeps its data but answers nothing, so every call
+runs into the client's timeout). The app skips the cache for ``RETRY`` seconds after an error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+
+from customer_api import create_app
+from tests.conftest import login, register, settings_for
+
+Headers = dict[str, str]
+RETRY = 0.5
+TIMEOUT = 0.2
+READS = 20
+BREAKER_LOG = "customer_api.adapters.resilient_cache"
+
+
+class RedisServer:
+    """A redis-server of this test's own, without persistence: a restarted one is empty."""
+
+    def __init__(self, executable: str) -> None:
+        self.executable = executable
+        self.port = _free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(  # noqa: S603 (redis-server found by shutil.which)
+            [
+                self.executable,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port, socket_timeout=0.5, socket_connect_timeout=0.5)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"redis-server did not start on port {self.port}")
+                time.sleep(0.02)
+        client.close()
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(timeout=10)
+        self.process = None
+
+    def pause(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(port=self.port, socket_timeout=2, socket_connect_timeout=2)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+            self.kill()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def server() -> Iterator[RedisServer]:
+    executable = shutil.which("redis-server")
+    if executable is None:
+        message = "redis-server is not installed: the outage tests need one of their own"
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{message}, and REQUIRE_SERVICES=1 forbids skipping")
+        pytest.skip(message)
+    server = RedisServer(executable)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def app(database_url: str, server: RedisServer) -> Iterator[Flask]:
+    settings = settings_for(
+        database_url,
+        cache_provider="redis",
+        redis_url=server.url,
+        cache_retry_seconds=RETRY,
+        redis_timeout_seconds=TIMEOUT,
+    )
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["customer_api"].engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def headers(app: Flask, client: FlaskClient) -> Headers:
+    register(app, "user@example.com")
+    return login(client, "user@example.com")
+
+
+@pytest.fixture
+def breaker_log() -> Iterator[list[logging.LogRecord]]:
+    """The circuit breaker's log records (a handler of our own, so that this works with pytest's
+    logging plugin disabled too)."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger(BREAKER_LOG)
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield records
+    logger.removeHandler(handler)
+    logger.setLevel(previous)
+
+
+def at(records: list[logging.LogRecord], level: int) -> list[str]:
+    return [record.getMessage() for record in records if record.levelno == level]
+
+
+def metric(client: FlaskClient, name: str) -> float:
+    text = client.get("/metrics").get_data(as_text=True)
+    found = re.search(rf"^{name} (\S+)$", text, re.MULTILINE)
+    assert found, f"{name} not in /metrics"
+    return float(found.group(1))
+
+
+def create(client: FlaskClient, headers: Headers, name: str, email: str) -> Any:
+    response = client.post("/v1/customers", json={"name": name, "email": email}, headers=headers)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def names(client: FlaskClient, headers: Headers) -> list[str]:
+    response = client.get("/v1/customers", headers=headers)
+    assert response.status_code == 200, response.json
+    return [item["name"] for item in response.json["items"]]
+
+
+def read_repeatedly(client: FlaskClient, headers: Headers, customer: dict[str, Any]) -> float:
+    """GET the customer and the list READS times each; every answer right. The seconds it took."""
+    started = time.perf_counter()
+    for _ in range(READS):
+        one = client.get(f"/v1/customers/{customer['id']}", headers=headers)
+        assert one.status_code == 200, one.json
+        assert one.json == customer
+        assert names(client, headers) == [customer["name"]]
+    return time.perf_counter() - started
+
+
+def readiness(client: FlaskClient) -> tuple[int, Any]:
+    response = client.get("/health/ready")
+    return response.status_code, response.json
+
+
+def test_a_killed_redis_costs_nothing_and_is_used_again_once_restarted(
+    client: FlaskClient, headers: Headers, server: RedisServer, breaker_log: list[logging.LogRecord]
+) -> None:
+    customer = create(client, headers, "Ada Lovelace", "ada@example.com")
+    assert client.get(f"/v1/customers/{customer['id']}", headers=headers).json == customer
+    assert metric(client, "cache_errors_total") == 0
+
+    server.kill()
+    elapsed = read_repeatedly(client, headers, customer)
+    print(f"\n{READS} GET + {READS} list with Redis killed: {elapsed:.3f}s")
+    assert elapsed < 2.0
+    errors = metric(client, "cache_errors_total")
+    assert errors > 0
+    # the breaker tried Redis about once per RETRY seconds, not on each of the ~100 cache calls
+    assert errors <= 2 + elapsed / RETRY
+
+    patch = client.patch(f"/v1/customers/{customer['id']}", json={"name": "Ada King"}, headers=headers)
+    assert patch.status_code == 200, patch.json
+    grace = create(client, headers, "Grace Hopper", "grace@example.com")
+    assert client.get(f"/v1/customers/{customer['id']}", headers=headers).json == patch.json
+    assert names(client, headers) == ["Ada King", "Grace Hopper"]
+
+    status, body = readiness(client)
+    assert status == 200, body
+    assert body["status"] == "degraded"
+    assert body["checks"]["cache"]["status"] == "degraded"
+    assert body["checks"]["cache"]["provider"] == "redis"
+    assert body["checks"]["database"]["status"] == "ok"
+
+    outage = at(breaker_log, logging.ERROR)
+    assert len(outage) == 1, outage
+    assert "cache unavailable" in outage[0]
+    assert at(breaker_log, logging.WARNING) == []
+
+    server.start()
+    time.sleep(RETRY + 0.1)
+    assert client.get(f"/v1/customers/{customer['id']}", headers=headers).json == patch.json
+    assert names(client, headers) == ["Ada King", "Grace Hopper"]
+    back = at(breaker_log, logging.WARNING)
+    assert len(back) == 1, back
+    assert "cache is back" in back[0]
+
+    hits, misses = metric(client, "cache_hits_total"), metric(client, "cache_misses_total")
+    errors = metric(client, "cache_errors_total")
+    for _ in range(5):
+        assert client.get(f"/v1/customers/{customer['id']}", headers=headers).json == patch.json
+        assert client.get(f"/v1/customers/{grace['id']}", headers=headers).json == grace
+        assert names(client, headers) == ["Ada King", "Grace Hopper"]
+    assert metric(client, "cache_hits_total") >= hits + 5 * 3
+    assert metric(client, "cache_misses_total") == misses
+    assert metric(client, "cache_errors_total") == errors
+    entry = server.client().get(f"customer_api:customer:{customer['id']}")
+    assert entry is not None
+    assert json.loads(entry) == patch.json
+
+    status, body = readiness(client)
+    assert (status, body["status"], body["checks"]["cache"]["status"]) == (200, "ok", "ok")
+    assert len(at(breaker_log, logging.ERROR)) == 1
+
+
+def test_a_redis_that_stops_answering_costs_each_read_no_timeout(
+    client: FlaskClient, headers: Headers, server: RedisServer, breaker_log: list[logging.LogRecord]
+) -> None:
+    """Paused, the server accepts connections and answers nothing: without the breaker every cache
+    call of every request would wait TIMEOUT (at least 2 x READS x 3 x 0.2 s = 24 s here)."""
+    customer = create(client, headers, "Ada Lovelace", "ada@example.com")
+    assert names(client, headers) == ["Ada Lovelace"]
+
+    server.pause()
+    elapsed = read_repeatedly(client, headers, customer)
+    print(f"\n{READS} GET + {READS} list with Redis paused: {elapsed:.3f}s")
+    assert elapsed < 2.0
+    errors = metric(client, "cache_errors_total")
+    assert 0 < errors <= 2 + elapsed / RETRY
+    status, body = readiness(client)
+    assert (status, body["status"], body["checks"]["cache"]["status"]) == (200, "degraded", "degraded")
+    assert len(at(breaker_log, logging.ERROR)) == 1
+
+    server.resume()
+    time.sleep(RETRY + 0.1)
+    client.get(f"/v1/customers/{customer['id']}", headers=headers)  # the probe
+    hits = metric(client, "cache_hits_total")
+    assert client.get(f"/v1/customers/{customer['id']}", headers=headers).json == customer
+    assert metric(client, "cache_hits_total") > hits
+    assert len(at(breaker_log, logging.WARNING)) == 1
+    status, body = readiness(client)
+    assert (status, body["status"]) == (200, "ok")
+
+
+def test_writes_made_while_redis_stopped_answering_replace_its_old_entries_when_it_answers_again(
+    client: FlaskClient, headers: Headers, server: RedisServer
+) -> None:
+    """The paused server keeps the entries cached before the outage. The writes made during it
+    could not reach it; when it answers again, none of those old entries may be served."""
+    ada = create(client, headers, "Ada Lovelace", "ada@example.com")
+    url = f"/v1/customers/{ada['id']}"
+    assert client.get(url, headers=headers).json == ada
+    assert names(client, headers) == ["Ada Lovelace"]
+    raw = server.client()
+    assert json.loads(raw.get(f"customer_api:customer:{ada['id']}") or "null") == ada
+
+    server.pause()
+    started = time.perf_counter()
+    first = client.patch(url, json={"name": "Ada King"}, headers=headers)
+    second = client.patch(url, json={"name": "Ada, Countess of Lovelace"}, headers=headers)
+    grace = create(client, headers, "Grace Hopper", "grace@example.com")
+    writes = time.perf_counter() - started
+    print(f"\n3 writes with Redis paused: {writes:.3f}s")
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert second.json["version"] == 3
+    server.resume()
+
+    time.sleep(RETRY + 0.1)
+    assert client.get(url, headers=headers).json == second.json
+    assert names(client, headers) == ["Ada, Countess of Lovelace", "Grace Hopper"]
+    assert client.get(f"/v1/customers/{grace['id']}", headers=headers).json == grace
+    assert json.loads(raw.get(f"customer_api:customer:{ada['id']}") or "null") == second.json
+    raw.close()
