@@ -10,13 +10,14 @@ from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
 
 from customer_api.adapters.sql.tables import metadata
+from customer_api.auth.routes import api_keys as api_keys_blueprint
 from customer_api.auth.routes import auth as auth_blueprint
 from customer_api.auth.routes import users as users_blueprint
 from customer_api.bootstrap import Services, bootstrap
 from customer_api.cli import register_commands
 from customer_api.config import PROJECT_ROOT, Settings
 from customer_api.customers.routes import blp as customers_blueprint
-from customer_api.http import health, problems, request_ids
+from customer_api.http import health, problems, request_ids, security_headers
 from customer_api.http.api import Api
 from customer_api.http.context import EXTENSION
 
@@ -56,15 +57,19 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app,
         spec_kwargs={
             "components": {
-                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                    "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+                }
             },
-            "security": [{"bearerAuth": []}],
+            "security": [{"bearerAuth": []}, {"apiKey": []}],
         },
     )
-    for blueprint in (auth_blueprint, users_blueprint, customers_blueprint):
+    for blueprint in (auth_blueprint, users_blueprint, api_keys_blueprint, customers_blueprint):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
     request_ids.register(app)
+    security_headers.register(app, settings.allowed_origins)
     problems.register(app)
     register_commands(app)
     if settings.event_relay == "thread":

@@ -19,11 +19,13 @@ from customer_api.adapters.sql.engine import create_engine
 from customer_api.adapters.sql.idempotency import SqlIdempotencyStore
 from customer_api.adapters.sql.outbox import SqlOutbox
 from customer_api.adapters.sql.unit_of_work import SqlUnitOfWork
+from customer_api.auth.api_keys import ApiKeys
 from customer_api.auth.commands import RegisterUser
 from customer_api.auth.handlers import register_user
 from customer_api.auth.passwords import Argon2PasswordHasher
 from customer_api.auth.queries import UserQueries
-from customer_api.auth.sql import SqlUserReader, SqlUserRepository
+from customer_api.auth.sessions import Sessions
+from customer_api.auth.sql import SqlApiKeyStore, SqlSessionStore, SqlUserReader, SqlUserRepository
 from customer_api.config import Settings
 from customer_api.customers.domain import EVENT_TYPES as CUSTOMER_EVENTS
 from customer_api.customers.handlers import COMMAND_HANDLERS as CUSTOMER_HANDLERS
@@ -47,6 +49,8 @@ class Services:
     bus: MessageBus
     customers: CustomerQueries
     users: UserQueries
+    sessions: Sessions
+    api_keys: ApiKeys
     idempotency: IdempotencyStore
     cursors: CursorCodec
     outbox: SqlOutbox
@@ -97,6 +101,13 @@ def bootstrap(settings: Settings) -> Services:
             primary=SqlCustomerReader(engine) if read_engine is not engine else None,
         ),
         users=UserQueries(SqlUserReader(engine), hasher),
+        sessions=Sessions(SqlSessionStore(engine), cache, ttl=settings.jwt_access_token_expires),
+        api_keys=ApiKeys(
+            SqlApiKeyStore(engine),
+            cache,
+            ttl=settings.customer_cache_ttl,
+            master_token=settings.master_token,
+        ),
         idempotency=SqlIdempotencyStore(
             engine,
             ttl_seconds=settings.idempotency_ttl_seconds,

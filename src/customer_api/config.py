@@ -35,6 +35,10 @@ class Settings:
     idempotency_ttl_seconds: int = 24 * 3600
     # A request that holds its key longer than this is presumed dead, and the key usable again.
     idempotency_lock_seconds: int = 60
+    # Browser origins allowed to call the API (CORS); none by default.
+    allowed_origins: tuple[str, ...] = ()
+    # An admin API key for system operations; None disables it.
+    master_token: str | None = field(default=None, repr=False)
     admin_email: str = "admin@example.com"
     admin_password: str | None = field(default=None, repr=False)
     # argon2id cost. The defaults are argon2-cffi's RFC 9106 "low memory" profile; tests lower them.
@@ -80,6 +84,10 @@ class Settings:
             "idempotency_ttl_seconds": _int(env, "IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
             "admin_email": env.get("ADMIN_EMAIL", cls.admin_email),
             "admin_password": env.get("ADMIN_PASSWORD") or None,
+            "master_token": env.get("MASTER_TOKEN") or None,
+            "allowed_origins": tuple(
+                o.strip() for o in env.get("ALLOWED_ORIGINS", "").split(",") if o.strip()
+            ),
             "log_level": env.get("LOG_LEVEL", "INFO").upper(),
             **_event_settings(env),
             **_cache_settings(env),

@@ -156,10 +156,11 @@ def test_a_garbage_token_is_401(client: FlaskClient, authorization: str) -> None
 
 def test_an_expired_token_is_401(app: Flask, client: FlaskClient) -> None:
     user_id = register(app, "late@example.com")
+    session_id, _ = app.extensions["customer_api"].sessions.start(user_id)
     with app.app_context():
         token = create_access_token(
             identity=user_id,
-            additional_claims={"role": "user"},
+            additional_claims={"role": "user", "sid": session_id},
             expires_delta=datetime.timedelta(seconds=-1),
         )
 
@@ -171,10 +172,11 @@ def test_an_expired_token_is_401(app: Flask, client: FlaskClient) -> None:
 def test_a_fresh_token_made_the_same_way_is_accepted(app: Flask, client: FlaskClient) -> None:
     """The counterpart of the expired-token test: only the expiry makes the difference."""
     user_id = register(app, "early@example.com")
+    session_id, _ = app.extensions["customer_api"].sessions.start(user_id)
     with app.app_context():
         token = create_access_token(
             identity=user_id,
-            additional_claims={"role": "user"},
+            additional_claims={"role": "user", "sid": session_id},
             expires_delta=datetime.timedelta(minutes=5),
         )
 

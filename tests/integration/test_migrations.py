@@ -26,7 +26,7 @@ from customer_api.config import PROJECT_ROOT
 from tests.conftest import service_url, settings_for
 
 SCRATCH_DATABASE = "customer_api_migrations_test"
-TABLES = {"customers", "events", "idempotency_keys", "users"}
+TABLES = {"customers", "events", "idempotency_keys", "users", "auth_sessions", "api_keys"}
 HEAD = ScriptDirectory(str(PROJECT_ROOT / "migrations")).get_current_head()
 
 
@@ -172,6 +172,11 @@ def test_the_migrated_schema_has_what_compare_metadata_does_not_check(migration_
             "idempotency_keys.created_at": 6,
             "idempotency_keys.expires_at": 6,
             "users.created_at": 6,
+            "auth_sessions.created_at": 6,
+            "auth_sessions.refreshed_at": 6,
+            "auth_sessions.revoked_at": 6,
+            "api_keys.created_at": 6,
+            "api_keys.revoked_at": 6,
         }
         sequence = connection.execute(
             sa.text(

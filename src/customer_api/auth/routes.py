@@ -13,13 +13,17 @@ from customer_api.auth.commands import RegisterUser
 from customer_api.auth.domain import Role
 from customer_api.auth.queries import InvalidCredentials
 from customer_api.auth.schemas import (
+    ApiKeyPageSchema,
     LoginSchema,
+    NewApiKeyResponseSchema,
+    NewApiKeySchema,
     NewUserSchema,
     RefreshSchema,
     TokenPairSchema,
     UserPageSchema,
     UserSchema,
 )
+from customer_api.auth.sessions import RefreshRefused
 from customer_api.http.api import Blueprint
 from customer_api.http.context import meta, services
 from customer_api.http.guards import admin_only, authenticated, current_principal, public
@@ -29,6 +33,9 @@ from customer_api.shared.ids import new_id
 
 auth = Blueprint("auth", __name__, url_prefix="/v1/auth", description="Log in and manage tokens.")
 users = Blueprint("users", __name__, url_prefix="/v1/users", description="Manage users (admins).")
+api_keys = Blueprint(
+    "api_keys", __name__, url_prefix="/v1/api-keys", description="Service accounts' API keys (admins)."
+)
 NO_AUTH = [{}]  # type: ignore[var-annotated]
 
 
@@ -44,7 +51,8 @@ def login(credentials: dict[str, Any]) -> dict[str, Any]:
         user = services().users.authenticate(credentials["email"], credentials["password"])
     except InvalidCredentials:
         raise Unauthorized("Invalid email or password.") from None
-    return _token_pair(user)
+    session_id, refresh_jti = services().sessions.start(user["id"])
+    return _token_pair(user, session_id, refresh_jti)
 
 
 @auth.route("/refresh", methods=["POST"])
@@ -54,15 +62,29 @@ def login(credentials: dict[str, Any]) -> dict[str, Any]:
 @auth.errors(401, 415)
 @auth.doc(security=NO_AUTH)
 def refresh(body: dict[str, Any]) -> dict[str, Any]:
-    """Exchange a refresh token for a new pair."""
+    """Exchange a refresh token for a new pair. Each refresh token works once: presenting a used
+    one ends its whole session."""
+    refused = Unauthorized("The refresh token is invalid, expired or already used.")
     try:
         claims = decode_token(body["refresh_token"])
-        if claims.get("type") != "refresh":
-            raise Unauthorized("A refresh token is required.")
+        if claims.get("type") != "refresh" or not claims.get("sid"):
+            raise refused
+        next_jti = services().sessions.rotate(claims["sid"], claims["jti"])
         user = services().users.get(claims["sub"])
-    except (JWTExtendedException, jwt.PyJWTError, NotFound):
-        raise Unauthorized("The refresh token is invalid or expired.") from None
-    return _token_pair(user)
+    except (JWTExtendedException, jwt.PyJWTError, RefreshRefused, NotFound):
+        raise refused from None
+    return _token_pair(user, claims["sid"], next_jti)
+
+
+@auth.route("/logout", methods=["POST"])
+@authenticated
+@auth.response(204)
+@auth.errors(401)
+def logout() -> None:
+    """End this login session: its access and refresh tokens stop working at once."""
+    session_id = current_principal().session_id
+    if session_id is not None:
+        services().sessions.revoke(session_id, "logout")
 
 
 @auth.route("/me", methods=["GET"])
@@ -70,9 +92,12 @@ def refresh(body: dict[str, Any]) -> dict[str, Any]:
 @auth.response(200, UserSchema)
 @auth.errors(401)
 def me() -> dict[str, Any]:
-    """The user the access token belongs to."""
+    """The user the access token belongs to (or the API key, which has no email)."""
+    principal = current_principal()
+    if principal.session_id is None:
+        return {"id": principal.user_id, "email": None, "role": principal.role.value}
     try:
-        return services().users.get(current_principal().user_id)
+        return services().users.get(principal.user_id)
     except NotFound:
         raise Unauthorized("The user of this token no longer exists.") from None
 
@@ -100,11 +125,45 @@ def list_users(args: dict[str, Any]) -> dict[str, Any]:
     return page_body(page, "users")
 
 
-def _token_pair(user: dict[str, Any]) -> dict[str, Any]:
+@api_keys.route("", methods=["POST"])
+@admin_only
+@api_keys.arguments(NewApiKeySchema)
+@api_keys.response(201, NewApiKeyResponseSchema)
+@api_keys.errors(401, 403, 415)
+def create_api_key(data: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Make an API key (admins only). Its secret is in this response and nowhere else, ever."""
+    key = services().api_keys.issue(data["name"], Role(data["role"]), current_principal().user_id)
+    return key, 201
+
+
+@api_keys.route("", methods=["GET"])
+@admin_only
+@api_keys.arguments(PageArgs, location="query")
+@api_keys.response(200, ApiKeyPageSchema)
+@api_keys.errors(401, 403)
+def list_api_keys(args: dict[str, Any]) -> dict[str, Any]:
+    """List the live API keys, without their secrets (admins only)."""
+    page = services().api_keys.list(limit=args["limit"], after=decode_cursor(args.get("cursor"), "api-keys"))
+    return page_body(page, "api-keys")
+
+
+@api_keys.route("/<key_id>", methods=["DELETE"])
+@admin_only
+@api_keys.response(204)
+@api_keys.errors(401, 403, 404)
+def revoke_api_key(key_id: str) -> None:
+    """Revoke an API key: it stops working at once (admins only)."""
+    services().api_keys.revoke(key_id)
+
+
+def _token_pair(user: dict[str, Any], session_id: str, refresh_jti: str) -> dict[str, Any]:
     settings = services().settings
+    access_claims = {"role": user["role"], "sid": session_id}
     return {
-        "access_token": create_access_token(identity=user["id"], additional_claims={"role": user["role"]}),
-        "refresh_token": create_refresh_token(identity=user["id"]),
+        "access_token": create_access_token(identity=user["id"], additional_claims=access_claims),
+        "refresh_token": create_refresh_token(
+            identity=user["id"], additional_claims={"sid": session_id, "jti": refresh_jti}
+        ),
         "token_type": "Bearer",
         "expires_in": settings.jwt_access_token_expires,
     }

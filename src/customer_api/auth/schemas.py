@@ -31,10 +31,31 @@ class NewUserSchema(Schema):
 
 class UserSchema(Schema):
     id = fields.String(metadata={"format": "uuid"})
-    email = fields.String(metadata={"format": "email"})
+    email = fields.String(allow_none=True, metadata={"format": "email"})
     role = fields.String()
 
 
 class UserPageSchema(Schema):
     items = fields.List(fields.Nested(UserSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class NewApiKeySchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 100))
+    role = fields.String(load_default=Role.USER.value, validate=validate.OneOf([r.value for r in Role]))
+
+
+class ApiKeySchema(Schema):
+    id = fields.String(metadata={"format": "uuid"})
+    name = fields.String()
+    role = fields.String()
+    created_at = fields.String(metadata={"format": "date-time"})
+
+
+class NewApiKeyResponseSchema(ApiKeySchema):
+    key = fields.String(metadata={"description": "The secret, for the X-API-Key header; shown only now"})
+
+
+class ApiKeyPageSchema(Schema):
+    items = fields.List(fields.Nested(ApiKeySchema))
     next_cursor = fields.String(allow_none=True)

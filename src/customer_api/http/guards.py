@@ -11,22 +11,29 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import jwt
-from flask import g
+from flask import g, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from flask_jwt_extended.exceptions import JWTExtendedException, NoAuthorizationError, WrongTokenError
 from werkzeug.exceptions import Unauthorized
 
 from customer_api.auth.domain import Role
+from customer_api.http.context import services
 from customer_api.shared.errors import Forbidden
 
 View = TypeVar("View", bound=Callable[..., Any])
 AUTH_RULE = "_auth_rule"
+API_KEY_HEADER = "X-API-Key"
+# RFC 8725: a token without these is not one of ours, whatever its signature says.
+REQUIRED_CLAIMS = ("sub", "jti", "iat", "nbf", "exp", "role", "sid")
 
 
 @dataclass(frozen=True)
 class Principal:
+    """Who is calling: a user (with the login session of their token) or an API key."""
+
     user_id: str
     role: Role
+    session_id: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -69,6 +76,12 @@ def _guarded(view: View, rule: str, *, admin: bool) -> View:
 
 
 def _authenticate() -> Principal:
+    secret = request.headers.get(API_KEY_HEADER)
+    if secret is not None:
+        key = services().api_keys.authenticate(secret)
+        if key is None:
+            raise BearerRequired("The API key is invalid or revoked.")
+        return Principal(user_id=f"api-key:{key['id']}", role=Role(key["role"]))
     try:
         verify_jwt_in_request()
     except jwt.ExpiredSignatureError:
@@ -76,7 +89,11 @@ def _authenticate() -> Principal:
     except (JWTExtendedException, jwt.PyJWTError) as error:
         raise BearerRequired(_why(error)) from None
     claims = get_jwt()
-    return Principal(user_id=claims["sub"], role=Role(claims["role"]))
+    if not all(claims.get(claim) for claim in REQUIRED_CLAIMS):
+        raise BearerRequired("The access token is invalid.")
+    if not services().sessions.is_active(claims["sid"]):
+        raise BearerRequired("The session of this token has ended; log in again.")
+    return Principal(user_id=claims["sub"], role=Role(claims["role"]), session_id=claims["sid"])
 
 
 def _why(error: Exception) -> str:
