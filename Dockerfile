@@ -31,7 +31,8 @@ FROM python:3.11-slim
 ENV PATH="/opt/venv/bin:$PATH" \
     PYTHONPATH=/app/src \
     PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1
+    PYTHONUNBUFFERED=1 \
+    PROMETHEUS_MULTIPROC_DIR=/app/var/prometheus
 
 # Fixed, non-root uid/gid 10001 so volume permissions are predictable.
 # --no-log-init avoids a huge sparse /var/log/faillog for a high uid.
@@ -46,7 +47,9 @@ WORKDIR /app
 COPY src/ /app/src/
 # The app finds migrations/ beside src/ (config.PROJECT_ROOT is /app here).
 COPY migrations/ /app/migrations/
-RUN mkdir -p /app/var && chown app:app /app/var
+COPY gunicorn.conf.py /app/gunicorn.conf.py
+# The workers' metric files live in var/prometheus; gunicorn empties it as it starts.
+RUN mkdir -p /app/var/prometheus && chown -R app:app /app/var
 
 # Numeric uid:gid so runtimes (e.g. Kubernetes runAsNonRoot) can verify it is not root.
 USER 10001:10001
@@ -60,5 +63,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 
 # Apply migrations, then `exec` gunicorn so it replaces the shell as PID 1 and
 # receives SIGTERM from `docker stop` directly (graceful worker shutdown).
-# Flags are explicit on purpose: no gunicorn.conf.py is baked into the image.
-CMD ["sh", "-c", "flask --app customer_api db upgrade && exec gunicorn --bind 0.0.0.0:5000 --workers 2 --access-logfile - 'customer_api:create_app()'"]
+# gunicorn.conf.py reads PORT, GUNICORN_WORKERS, FORWARDED_ALLOW_IPS and the log settings.
+CMD ["sh", "-c", "flask --app customer_api db upgrade && exec gunicorn -c gunicorn.conf.py 'customer_api:create_app()'"]

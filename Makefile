@@ -27,14 +27,20 @@ run: $(VENV)/.run ## serve the API on http://localhost:$(PORT) with the embedded
 test: $(VENV)/.dev ## run every test (real MariaDB/Redis too when TEST_DATABASE_URL/TEST_REDIS_URL are set)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(VENV)/.dev ## ruff, ruff format --check, mypy
-	$(BIN)/ruff check src tests migrations bench
-	$(BIN)/ruff format --check src tests migrations bench
+lint: $(VENV)/.dev ## ruff, ruff format --check, mypy, hadolint, actionlint, docker compose config
+	$(BIN)/ruff check src tests migrations bench gunicorn.conf.py
+	$(BIN)/ruff format --check src tests migrations bench gunicorn.conf.py
 	$(BIN)/mypy
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/actionlint
+	@# A machine without compose still checks the file: tests/integration/test_deployment_files.py.
+	@if docker compose version >/dev/null 2>&1; then docker compose config -q; \
+	elif command -v docker-compose >/dev/null; then docker-compose config -q; \
+	else echo "lint: no docker compose here; skipped its config check"; fi
 
 format: $(VENV)/.dev
-	$(BIN)/ruff check --fix src tests migrations bench
-	$(BIN)/ruff format src tests migrations bench
+	$(BIN)/ruff check --fix src tests migrations bench gunicorn.conf.py
+	$(BIN)/ruff format src tests migrations bench gunicorn.conf.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from flask import Flask
@@ -17,16 +16,17 @@ from customer_api.bootstrap import Services, bootstrap
 from customer_api.cli import register_commands
 from customer_api.config import PROJECT_ROOT, Settings
 from customer_api.customers.routes import blp as customers_blueprint
-from customer_api.http import health, problems, request_ids, security_headers
+from customer_api.http import health, problems, request_ids, security_headers, telemetry
 from customer_api.http.api import Api
 from customer_api.http.context import EXTENSION
+from customer_api.logs import configure_logging
 
 MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
     settings = settings or Settings.from_env()
-    _configure_logging(settings)
+    configure_logging(settings.log_format, settings.log_level)
     app = Flask(__name__)
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     for blueprint in (auth_blueprint, users_blueprint, api_keys_blueprint, customers_blueprint):
         api.register_blueprint(blueprint)
     app.register_blueprint(health.blp)
+    telemetry.register(app)  # first: its timing and access line cover the other hooks
     request_ids.register(app)
     security_headers.register(app, settings.allowed_origins)
     problems.register(app)
@@ -76,6 +77,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         # Started with the first request rather than here, so that `flask db upgrade` and other
         # commands never spin up a relay of their own.
         app.before_request(app.extensions[EXTENSION].relay.start)
+    if settings.sentry_dsn:
+        telemetry.init_sentry(app, settings)
     return app
 
 
@@ -85,16 +88,3 @@ class _MigrationTarget:
     def __init__(self, engine: object) -> None:
         self.metadata = metadata
         self.engine = engine
-
-
-def _configure_logging(settings: Settings) -> None:
-    root = logging.getLogger()
-    if any(isinstance(f, request_ids.RequestIdFilter) for h in root.handlers for f in h.filters):
-        return
-    handler = logging.StreamHandler()
-    handler.addFilter(request_ids.RequestIdFilter())
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
-    )
-    root.addHandler(handler)
-    root.setLevel(settings.log_level)

@@ -74,7 +74,7 @@ def bootstrap(settings: Settings) -> Services:
     read_engine = create_engine(settings.read_database_url) if settings.read_database_url else engine
     outbox = SqlOutbox(engine)
     publisher = event_publisher(settings)
-    metrics = Metrics(outbox)
+    metrics = Metrics(outbox, settings.prometheus_multiproc_dir)
     cache = build_cache(settings, metrics)
     refresh = partial(refresh_read_model, cache=cache, ttl=settings.customer_cache_ttl)
     relay = OutboxRelay(

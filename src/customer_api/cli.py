@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 from customer_api.auth.commands import RegisterUser
 from customer_api.auth.domain import DuplicateUserEmail, Role
 from customer_api.customers.domain import EVENT_TYPES as CUSTOMER_EVENTS
+from customer_api.demo import seed_demo
 from customer_api.shared.errors import InvalidInput
 from customer_api.shared.events import Meta
 from customer_api.shared.ids import new_id
@@ -109,3 +110,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(events)
     app.cli.add_command(read_models)
+    app.cli.add_command(seed_demo)

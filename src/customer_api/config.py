@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MIN_PRODUCTION_SECRET_BYTES = 32
+MAX_DEFAULT_WORKERS = 12
 
 
 class ConfigurationError(RuntimeError):
@@ -65,6 +66,11 @@ class Settings:
     customer_cache_ttl: int = 60
     # After a cache error, requests skip the cache this long before one probes it again.
     cache_retry_seconds: float = 5.0
+    # Operations: "json" log lines (production's default) or "console" ones; Sentry when a DSN is
+    # given; under gunicorn, the directory where prometheus_client's multiprocess mode keeps counts.
+    log_format: str = "console"
+    sentry_dsn: str | None = field(default=None, repr=False)
+    prometheus_multiproc_dir: str | None = None
 
     @property
     def is_production(self) -> bool:
@@ -88,7 +94,7 @@ class Settings:
             "allowed_origins": tuple(
                 o.strip() for o in env.get("ALLOWED_ORIGINS", "").split(",") if o.strip()
             ),
-            "log_level": env.get("LOG_LEVEL", "INFO").upper(),
+            **_operations_settings(env, app_env),
             **_event_settings(env),
             **_cache_settings(env),
         }
@@ -150,6 +156,51 @@ def _event_settings(env: Mapping[str, str]) -> dict[str, object]:
         "localstack_url": env.get("LOCALSTACK_URL") or None,
         "event_relay": relay,
     }
+
+
+def _operations_settings(env: Mapping[str, str], app_env: str) -> dict[str, object]:
+    log_format = env.get("LOG_FORMAT") or ("json" if app_env == "production" else "console")
+    if log_format not in ("json", "console"):
+        raise ConfigurationError(f"LOG_FORMAT must be json or console, not {log_format!r}")
+    return {
+        "log_level": env.get("LOG_LEVEL", "INFO").upper(),
+        "log_format": log_format,
+        "sentry_dsn": env.get("SENTRY_DSN") or None,
+        # prometheus_client reads this variable itself too, when it is imported.
+        "prometheus_multiproc_dir": env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+    }
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """How gunicorn serves the app; read by ``gunicorn.conf.py`` in gunicorn's master process."""
+
+    port: int = 5000
+    workers: int = 2
+    forwarded_allow_ips: str = "127.0.0.1"
+    log_format: str = "console"
+    log_level: str = "INFO"
+    prometheus_multiproc_dir: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:
+        env = os.environ if environ is None else environ
+        operations = _operations_settings(env, env.get("APP_ENV", "development"))
+        return cls(
+            port=_int(env, "PORT", 5000),
+            workers=_int(env, "GUNICORN_WORKERS", default_workers()),
+            forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS") or "127.0.0.1",
+            log_format=str(operations["log_format"]),
+            log_level=str(operations["log_level"]),
+            prometheus_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+        )
+
+
+def default_workers(cpus: int | None = None) -> int:
+    """Gunicorn's rule of thumb, 2 * CPUs + 1, capped: every worker holds its own database and Redis
+    pools, so past a dozen another host serves better than more workers on this one."""
+    cpus = cpus or len(os.sched_getaffinity(0))
+    return min(2 * cpus + 1, MAX_DEFAULT_WORKERS)
 
 
 def _check_secret(secret: str | None, *, production: bool) -> None:

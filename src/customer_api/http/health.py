@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from customer_api.http.context import services
 from customer_api.http.guards import public
@@ -82,8 +82,7 @@ def _events() -> dict[str, Any]:
 @blp.get("/metrics")
 @public
 def metrics() -> Response:
-    registry = services().metrics.registry
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+    return Response(services().metrics.exposition(), mimetype=CONTENT_TYPE_LATEST)
 
 
 def _ms_since(started: float) -> float:
