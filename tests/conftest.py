@@ -27,6 +27,9 @@ from customer_api.auth.domain import Role
 from customer_api.config import Settings
 from customer_api.shared.ids import new_id
 
+# Fixtures of their own modules, for every test: `server`, a redis-server the test may stop.
+pytest_plugins = ["tests.redis_server"]
+
 TEST_SECRET = "test-secret-that-is-long-enough-for-hs256-keys"
 PASSWORD = "correct horse battery"
 
@@ -50,6 +53,11 @@ def settings_for(database_url: str, **overrides: object) -> Settings:
         "argon2_time_cost": 1,
         "argon2_memory_cost_kib": 8,
         "argon2_parallelism": 1,
+        # Limits stay on, too high to trip; tests of the limits themselves set their own.
+        "rate_limit_default": "100000/minute",
+        "rate_limit_admin": "100000/minute",
+        "rate_limit_login": "100000/minute",
+        "rate_limit_login_email": "100000/minute",
         # Tests drive the relay themselves, and never write under the repository's var/.
         "event_relay": "off",
         "events_dir": Path(tempfile.mkdtemp(prefix="events-")),

@@ -16,7 +16,7 @@ from customer_api.bootstrap import Services, bootstrap
 from customer_api.cli import register_commands
 from customer_api.config import PROJECT_ROOT, Settings
 from customer_api.customers.routes import blp as customers_blueprint
-from customer_api.http import health, problems, request_ids, security_headers, telemetry
+from customer_api.http import health, problems, rate_limits, request_ids, security_headers, telemetry
 from customer_api.http.api import Api
 from customer_api.http.context import EXTENSION
 from customer_api.logs import configure_logging
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     telemetry.register(app)  # first: its timing and access line cover the other hooks
     request_ids.register(app)
     security_headers.register(app, settings.allowed_origins)
+    rate_limits.register(app)
     problems.register(app)
     register_commands(app)
     if settings.event_relay == "thread":

@@ -34,6 +34,7 @@ from customer_api.customers.queries import CustomerQueries
 from customer_api.customers.sql import SqlCustomerReader, SqlCustomerRepository
 from customer_api.http.cursors import CursorCodec
 from customer_api.http.idempotency import IdempotencyStore
+from customer_api.http.rate_limits import RateLimits
 from customer_api.shared.cache import Cache
 from customer_api.shared.events import Meta
 from customer_api.shared.messagebus import MessageBus
@@ -50,6 +51,7 @@ class Services:
     customers: CustomerQueries
     users: UserQueries
     sessions: Sessions
+    rate_limits: RateLimits
     api_keys: ApiKeys
     idempotency: IdempotencyStore
     cursors: CursorCodec
@@ -102,6 +104,13 @@ def bootstrap(settings: Settings) -> Services:
         ),
         users=UserQueries(SqlUserReader(engine), hasher),
         sessions=Sessions(SqlSessionStore(engine), cache, ttl=settings.jwt_access_token_expires),
+        rate_limits=RateLimits(
+            settings.redis_url if settings.cache_provider == "redis" else None,
+            enabled=settings.rate_limit_enabled,
+            timeout=settings.redis_timeout_seconds,
+            retry_seconds=settings.cache_retry_seconds,
+            on_reject=metrics.record_rate_limited,
+        ),
         api_keys=ApiKeys(
             SqlApiKeyStore(engine),
             cache,

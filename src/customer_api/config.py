@@ -36,6 +36,13 @@ class Settings:
     idempotency_ttl_seconds: int = 24 * 3600
     # A request that holds its key longer than this is presumed dead, and the key usable again.
     idempotency_lock_seconds: int = 60
+    # Rate limits ("<count>/<period>", moving window): per user, per admin, per IP on login, and
+    # per email on login (against password guessing spread over many addresses).
+    rate_limit_enabled: bool = True
+    rate_limit_default: str = "100/minute"
+    rate_limit_admin: str = "10000/minute"
+    rate_limit_login: str = "10/minute"
+    rate_limit_login_email: str = "5/minute"
     # Browser origins allowed to call the API (CORS); none by default.
     allowed_origins: tuple[str, ...] = ()
     # An admin API key for system operations; None disables it.
@@ -91,6 +98,12 @@ class Settings:
             "admin_email": env.get("ADMIN_EMAIL", cls.admin_email),
             "admin_password": env.get("ADMIN_PASSWORD") or None,
             "master_token": env.get("MASTER_TOKEN") or None,
+            "rate_limit_enabled": env.get("RATE_LIMIT_ENABLED", "true").lower()
+            not in ("0", "false", "no", "off"),
+            "rate_limit_default": env.get("RATE_LIMIT_DEFAULT") or cls.rate_limit_default,
+            "rate_limit_admin": env.get("RATE_LIMIT_ADMIN") or cls.rate_limit_admin,
+            "rate_limit_login": env.get("RATE_LIMIT_LOGIN") or cls.rate_limit_login,
+            "rate_limit_login_email": env.get("RATE_LIMIT_LOGIN_EMAIL") or cls.rate_limit_login_email,
             "allowed_origins": tuple(
                 o.strip() for o in env.get("ALLOWED_ORIGINS", "").split(",") if o.strip()
             ),

@@ -49,6 +49,9 @@ class Metrics:
             "cache_misses", "Cache lookups that found nothing", registry=self.registry
         )
         self.cache_errors = Counter("cache_errors", "Cache calls that failed", registry=self.registry)
+        self.rate_limit_rejections = Counter(
+            "rate_limit_rejections", "Requests refused with 429", ["scope"], registry=self.registry
+        )
         self.registry.register(_OutboxCollector(outbox))
         self._scraped = self.registry
         if multiprocess_dir:
@@ -63,6 +66,9 @@ class Metrics:
     def record_request(self, method: str, endpoint: str, status: int, seconds: float) -> None:
         self.requests.labels(method, endpoint, str(status)).inc()
         self.request_latency.labels(method, endpoint).observe(seconds)
+
+    def record_rate_limited(self, scope: str) -> None:
+        self.rate_limit_rejections.labels(scope).inc()
 
     def record_lookup(self, hits: int, misses: int) -> None:
         self.cache_hits.inc(hits)

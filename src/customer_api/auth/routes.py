@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import jwt
+from flask import request
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from flask_jwt_extended.exceptions import JWTExtendedException
 from werkzeug.exceptions import Unauthorized
@@ -47,6 +48,7 @@ NO_AUTH = [{}]  # type: ignore[var-annotated]
 @auth.doc(security=NO_AUTH)
 def login(credentials: dict[str, Any]) -> dict[str, Any]:
     """Exchange an email and password for an access and a refresh token."""
+    _limit_logins(credentials["email"])
     try:
         user = services().users.authenticate(credentials["email"], credentials["password"])
     except InvalidCredentials:
@@ -65,6 +67,7 @@ def refresh(body: dict[str, Any]) -> dict[str, Any]:
     """Exchange a refresh token for a new pair. Each refresh token works once: presenting a used
     one ends its whole session."""
     refused = Unauthorized("The refresh token is invalid, expired or already used.")
+    services().rate_limits.hit(services().settings.rate_limit_default, "refresh", request.remote_addr or "-")
     try:
         claims = decode_token(body["refresh_token"])
         if claims.get("type") != "refresh" or not claims.get("sid"):
@@ -154,6 +157,14 @@ def list_api_keys(args: dict[str, Any]) -> dict[str, Any]:
 def revoke_api_key(key_id: str) -> None:
     """Revoke an API key: it stops working at once (admins only)."""
     services().api_keys.revoke(key_id)
+
+
+def _limit_logins(email: str) -> None:
+    """Per client IP, and per email: guessing one account's password from many addresses is slowed
+    down as well as guessing many accounts' from one."""
+    settings, rate_limits = services().settings, services().rate_limits
+    rate_limits.hit(settings.rate_limit_login, "login", request.remote_addr or "-")
+    rate_limits.hit(settings.rate_limit_login_email, "login-email", email.strip().lower())
 
 
 def _token_pair(user: dict[str, Any], session_id: str, refresh_jti: str) -> dict[str, Any]:

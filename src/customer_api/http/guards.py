@@ -66,13 +66,27 @@ def current_principal() -> Principal:
 def _guarded(view: View, rule: str, *, admin: bool) -> View:
     @wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        g.principal = _authenticate()
+        g.principal = _limited(_authenticate)
         if admin and not g.principal.is_admin:
             raise Forbidden("this operation is for admins only")
         return view(*args, **kwargs)
 
     setattr(guarded, AUTH_RULE, rule)
     return guarded  # type: ignore[return-value]
+
+
+def _limited(authenticate: Callable[[], Principal]) -> Principal:
+    """Count the request against its caller's limit: the user's (admins have their own), or, when
+    the credentials are refused, the client IP's."""
+    settings, rate_limits = services().settings, services().rate_limits
+    try:
+        principal = authenticate()
+    except BearerRequired:
+        rate_limits.hit(settings.rate_limit_default, "anonymous", request.remote_addr or "unknown")
+        raise
+    limit = settings.rate_limit_admin if principal.is_admin else settings.rate_limit_default
+    rate_limits.hit(limit, "user", principal.user_id)
+    return principal
 
 
 def _authenticate() -> Principal:

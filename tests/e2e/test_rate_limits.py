@@ -1,0 +1,86 @@
+"""Rate limits through the HTTP interface: per user, per admin, per IP, per login email."""
+
+import dataclasses
+import re
+
+import pytest
+from flask import Flask
+
+from customer_api import create_app
+from customer_api.auth.domain import Role
+from customer_api.config import Settings
+from tests.conftest import PASSWORD, login, register
+
+
+@pytest.fixture
+def limited(settings: Settings) -> Flask:
+    app = create_app(
+        dataclasses.replace(
+            settings,
+            rate_limit_default="3/minute",
+            rate_limit_admin="5/minute",
+            rate_limit_login="4/minute",
+            rate_limit_login_email="2/minute",
+        )
+    )
+    yield app
+    app.extensions["customer_api"].engine.dispose()
+
+
+def test_a_user_over_the_limit_gets_a_429_problem_with_retry_after_and_rate_limit_headers(
+    limited: Flask,
+) -> None:
+    register(limited, "user@example.com")
+    client = limited.test_client()
+    headers = login(client, "user@example.com")
+    answers = [client.get("/v1/customers", headers=headers) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    first, refused = answers[0], answers[3]
+    assert (first.headers["RateLimit-Limit"], first.headers["RateLimit-Remaining"]) == ("3", "2")
+    assert 0 < int(first.headers["RateLimit-Reset"]) <= 60
+    assert int(first.headers["X-RateLimit-Reset"]) > 1_700_000_000  # epoch seconds
+    assert refused.content_type == "application/problem+json"
+    assert refused.json["status"] == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert refused.headers["RateLimit-Remaining"] == "0"
+    assert re.search(r'^rate_limit_rejections_total\{scope="user"\} 1\.0$', client.get("/metrics").text, re.M)
+
+
+def test_limits_are_per_user_and_admins_have_their_own(limited: Flask) -> None:
+    register(limited, "a@example.com")
+    register(limited, "b@example.com")
+    register(limited, "admin@example.com", Role.ADMIN)
+    client = limited.test_client()
+    a, b, admin = (login(client, f"{who}@example.com") for who in ("a", "b", "admin"))
+    assert [client.get("/v1/customers", headers=a).status_code for _ in range(4)][-1] == 429
+    assert client.get("/v1/customers", headers=b).status_code == 200
+    assert [client.get("/v1/customers", headers=admin).status_code for _ in range(5)] == [200] * 5
+    assert client.get("/v1/customers", headers=admin).status_code == 429
+
+
+def test_login_is_limited_per_ip_and_per_email(limited: Flask) -> None:
+    register(limited, "user@example.com")
+    client = limited.test_client()
+    wrong = {"email": "user@example.com", "password": "wrong password"}
+    assert [client.post("/v1/auth/login", json=wrong).status_code for _ in range(3)] == [401, 401, 429]
+    other = client.post("/v1/auth/login", json={"email": "other@example.com", "password": PASSWORD})
+    assert other.status_code == 401
+    assert client.post("/v1/auth/login", json={"email": "x@example.com", "password": "x"}).status_code == 429
+
+
+def test_refused_credentials_count_against_the_client_ip(limited: Flask) -> None:
+    client = limited.test_client()
+    statuses = [
+        client.get("/v1/customers", headers={"Authorization": "Bearer x"}).status_code for _ in range(4)
+    ]
+    assert statuses == [401, 401, 401, 429]
+
+
+def test_rate_limits_can_be_turned_off(settings: Settings) -> None:
+    app = create_app(dataclasses.replace(settings, rate_limit_enabled=False, rate_limit_default="1/minute"))
+    register(app, "user@example.com")
+    client = app.test_client()
+    headers = login(client, "user@example.com")
+    assert [client.get("/v1/customers", headers=headers).status_code for _ in range(3)] == [200] * 3
+    assert "RateLimit-Limit" not in client.get("/v1/customers", headers=headers).headers
+    app.extensions["customer_api"].engine.dispose()
