@@ -7,6 +7,7 @@ skipping it, so CI can never go green having quietly tested less.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -163,6 +164,26 @@ def user_headers(app: Flask, client: FlaskClient) -> dict[str, str]:
 def admin_headers(app: Flask, client: FlaskClient) -> dict[str, str]:
     register(app, "admin@example.com", Role.ADMIN)
     return login(client, "admin@example.com")
+
+
+@pytest.fixture
+def breaker_log() -> Iterator[list[logging.LogRecord]]:
+    """The cache circuit breaker's log records (a handler of our own, so that this works with
+    pytest's logging plugin disabled too)."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.DEBUG)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("customer_api.adapters.resilient_cache")
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield records
+    logger.removeHandler(handler)
+    logger.setLevel(previous)
+
+
+def at(records: list[logging.LogRecord], level: int) -> list[str]:
+    return [record.getMessage() for record in records if record.levelno == level]
 
 
 def count_rows(database_url: str, table: str) -> int:

@@ -19,14 +19,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from customer_api import create_app
-from tests.conftest import login, register, settings_for
+from tests.conftest import at, login, register, settings_for
 from tests.redis_server import RedisServer
 
 Headers = dict[str, str]
 RETRY = 0.5
 TIMEOUT = 0.2
 READS = 20
-BREAKER_LOG = "customer_api.adapters.resilient_cache"
 
 
 @pytest.fixture
@@ -53,26 +52,6 @@ def client(app: Flask) -> FlaskClient:
 def headers(app: Flask, client: FlaskClient) -> Headers:
     register(app, "user@example.com")
     return login(client, "user@example.com")
-
-
-@pytest.fixture
-def breaker_log() -> Iterator[list[logging.LogRecord]]:
-    """The circuit breaker's log records (a handler of our own, so that this works with pytest's
-    logging plugin disabled too)."""
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler(logging.DEBUG)
-    handler.emit = records.append  # type: ignore[method-assign]
-    logger = logging.getLogger(BREAKER_LOG)
-    previous = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    yield records
-    logger.removeHandler(handler)
-    logger.setLevel(previous)
-
-
-def at(records: list[logging.LogRecord], level: int) -> list[str]:
-    return [record.getMessage() for record in records if record.levelno == level]
 
 
 def metric(client: FlaskClient, name: str) -> float:

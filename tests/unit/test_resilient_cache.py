@@ -7,7 +7,7 @@ raises ``CacheError`` while ``down`` is set, as Redis does when it stops answeri
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -21,10 +21,10 @@ from customer_api.customers.handlers import COMMAND_HANDLERS, refresh_read_model
 from customer_api.customers.queries import LIST_GENERATION, CustomerQueries, GetCustomer, customer_key
 from customer_api.shared.cache import CacheError
 from customer_api.shared.messagebus import MessageBus
+from tests.conftest import at
 from tests.fakes import FakeCustomerReader, FakeStore, FakeUnitOfWork
 
 RETRY = 5.0
-BREAKER_LOG = "customer_api.adapters.resilient_cache"
 
 
 class Clock:
@@ -109,26 +109,6 @@ def cache(flaky: FlakyCache, clock: Clock, counters: Counters) -> ResilientCache
     return ResilientCache(
         flaky, retry_seconds=RETRY, on_lookup=counters.lookup, on_error=counters.error, clock=clock
     )
-
-
-@pytest.fixture
-def breaker_log() -> Iterator[list[logging.LogRecord]]:
-    """The breaker's log records (a handler of our own: works with and without pytest's logging
-    plugin)."""
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler(logging.DEBUG)
-    handler.emit = records.append  # type: ignore[method-assign]
-    logger = logging.getLogger(BREAKER_LOG)
-    previous = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    yield records
-    logger.removeHandler(handler)
-    logger.setLevel(previous)
-
-
-def at(records: list[logging.LogRecord], level: int) -> list[str]:
-    return [record.getMessage() for record in records if record.levelno == level]
 
 
 def customer(version: int, name: str = "Ada") -> dict[str, Any]:
