@@ -15,7 +15,7 @@ from customer_api.adapters.prometheus import Metrics
 from customer_api.adapters.redis import RedisCache, redis_client
 from customer_api.adapters.resilient_cache import ResilientCache
 from customer_api.adapters.s3 import S3EventPublisher
-from customer_api.adapters.sql.engine import create_engine
+from customer_api.adapters.sql.engine import create_engine, reading_engine
 from customer_api.adapters.sql.idempotency import SqlIdempotencyStore
 from customer_api.adapters.sql.outbox import SqlOutbox
 from customer_api.adapters.sql.unit_of_work import SqlUnitOfWork
@@ -97,10 +97,10 @@ def bootstrap(settings: Settings) -> Services:
         cache=cache,
         bus=bus,
         customers=CustomerQueries(
-            SqlCustomerReader(read_engine),
+            SqlCustomerReader(reading_engine(read_engine)),
             cache,
             ttl=settings.customer_cache_ttl,
-            primary=SqlCustomerReader(engine) if read_engine is not engine else None,
+            primary=SqlCustomerReader(reading_engine(engine)) if read_engine is not engine else None,
         ),
         users=UserQueries(SqlUserReader(engine), hasher),
         sessions=Sessions(SqlSessionStore(engine), cache, ttl=settings.jwt_access_token_expires),

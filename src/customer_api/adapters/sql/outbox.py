@@ -41,9 +41,14 @@ def outbox_rows(events: list[Event], meta: Meta) -> list[dict[str, Any]]:
     ]
 
 
+INSERT_EVENT = sa.insert(events_table)
+
+
 def write_outbox(connection: sa.Connection, events: list[Event], meta: Meta) -> None:
-    if events:
-        connection.execute(sa.insert(events_table), outbox_rows(events, meta))
+    rows = outbox_rows(events, meta)
+    if rows:
+        # One event (as most commands make) is one plain INSERT, not an executemany of one.
+        connection.execute(INSERT_EVENT, rows[0] if len(rows) == 1 else rows)
 
 
 class SqlOutbox:
