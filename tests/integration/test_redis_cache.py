@@ -218,6 +218,19 @@ def test_bump_increments_the_counter_and_stamps_the_time_without_expiry(
     assert raw.ttl("customer_api:customers:last_write") == -1
 
 
+@pytest.mark.usefixtures("redis_url")
+def test_set_if_newer_and_bump_is_both_in_one_call_and_bumps_even_when_the_entry_is_newer(
+    cache: RedisCache, raw: redis.Redis
+) -> None:
+    write = "customers:generation", "customers:last_write"
+    assert cache.set_if_newer_and_bump("customer:c-1", {"version": 2, "name": "two"}, 60, *write, 1.5)
+    assert not cache.set_if_newer_and_bump("customer:c-1", {"version": 1, "name": "one"}, 60, *write, 2.5)
+    assert entry(raw, "c-1") == {"version": 2, "name": "two"}
+    assert 0 < raw.ttl("customer_api:customer:c-1") <= 60
+    assert cache.get_many(["customers:generation", "customers:last_write"]) == [2, 2.5]
+    assert raw.ttl("customer_api:customers:generation") == -1
+
+
 def test_a_redis_that_does_not_answer_raises_the_ports_error() -> None:
     client = redis_client("redis://127.0.0.1:1/0", pool_size=1, timeout=0.2, tls_cert_reqs="required")
     dead = RedisCache(client)
@@ -226,6 +239,7 @@ def test_a_redis_that_does_not_answer_raises_the_ports_error() -> None:
         lambda: dead.set("k", 1, ttl=60),
         lambda: dead.set_if_newer("k", {"version": 1}, ttl=60),
         lambda: dead.bump("gen", "last", 1.0),
+        lambda: dead.set_if_newer_and_bump("k", {"version": 1}, 60, "gen", "last", 1.0),
         dead.ping,
     ):
         with pytest.raises(CacheError):

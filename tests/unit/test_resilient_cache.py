@@ -71,6 +71,12 @@ class FlakyCache:
         self._enter("bump", counter, stamp)
         self.store.bump(counter, stamp_key, stamp)
 
+    def set_if_newer_and_bump(
+        self, key: str, value: dict[str, Any], ttl: int, counter: str, stamp_key: str, stamp: float
+    ) -> bool:
+        self._enter("set_if_newer_and_bump", key, value["version"], counter, stamp)
+        return self.store.set_if_newer_and_bump(key, value, ttl, counter, stamp_key, stamp)
+
     def ping(self) -> None:
         self._enter("ping")
 

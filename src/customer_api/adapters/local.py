@@ -76,6 +76,13 @@ class MemoryCache:
             self._counters[counter] = self._counters.get(counter, 0) + 1
             self._counters[stamp_key] = stamp
 
+    def set_if_newer_and_bump(
+        self, key: str, value: dict[str, Any], ttl: int, counter: str, stamp_key: str, stamp: float
+    ) -> bool:
+        stored = self.set_if_newer(key, value, ttl)
+        self.bump(counter, stamp_key, stamp)
+        return stored
+
     def ping(self) -> None:
         """Memory always answers."""
 
@@ -111,6 +118,11 @@ class NoCache:
 
     def bump(self, counter: str, stamp_key: str, stamp: float) -> None:
         pass
+
+    def set_if_newer_and_bump(
+        self, key: str, value: dict[str, Any], ttl: int, counter: str, stamp_key: str, stamp: float
+    ) -> bool:
+        return False
 
     def ping(self) -> None:
         pass

@@ -22,6 +22,16 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
 return 1
 """
+# The same, then INCR of KEYS[2] and SET of KEYS[3] to ARGV[4] (bump), whether or not it stored.
+SET_IF_NEWER_AND_BUMP = f"""
+local function set_if_newer()
+{SET_IF_NEWER}
+end
+local stored = set_if_newer()
+redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[3], ARGV[4])
+return stored
+"""
 
 
 def redis_client(url: str, *, pool_size: int, timeout: float, tls_cert_reqs: str) -> redis.Redis:
@@ -43,6 +53,7 @@ class RedisCache:
         self._client = client
         self._prefix = f"{namespace}:"
         self._set_if_newer = client.register_script(SET_IF_NEWER)
+        self._set_if_newer_and_bump = client.register_script(SET_IF_NEWER_AND_BUMP)
 
     def get_many(self, keys: Sequence[str]) -> list[Any | None]:
         try:
@@ -77,6 +88,18 @@ class RedisCache:
             pipeline.execute()
         except redis.RedisError as error:
             raise CacheError(str(error)) from error
+
+    def set_if_newer_and_bump(
+        self, key: str, value: dict[str, Any], ttl: int, counter: str, stamp_key: str, stamp: float
+    ) -> bool:
+        try:
+            stored = self._set_if_newer_and_bump(
+                keys=[self._prefix + key, self._prefix + counter, self._prefix + stamp_key],
+                args=[json.dumps(value), value["version"], ttl, json.dumps(stamp)],
+            )
+        except redis.RedisError as error:
+            raise CacheError(str(error)) from error
+        return bool(stored)
 
     def ping(self) -> None:
         try:

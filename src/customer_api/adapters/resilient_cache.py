@@ -64,6 +64,17 @@ class ResilientCache:
     def bump(self, counter: str, stamp_key: str, stamp: float) -> None:
         self._write(counter, lambda: self._inner.bump(counter, stamp_key, stamp))
 
+    def set_if_newer_and_bump(
+        self, key: str, value: dict[str, Any], ttl: int, counter: str, stamp_key: str, stamp: float
+    ) -> bool:
+        stored = self._call(
+            lambda: self._inner.set_if_newer_and_bump(key, value, ttl, counter, stamp_key, stamp)
+        )
+        if not self.available:  # replayed as the two writes they are, each the newest of its key
+            self._queue(key, lambda: self._inner.set_if_newer(key, value, ttl))
+            self._queue(counter, lambda: self._inner.bump(counter, stamp_key, stamp))
+        return bool(stored)
+
     def ping(self) -> None:
         """Readiness: while the breaker is open the cache counts as down, without waiting on it."""
         if not self.available:
@@ -78,14 +89,15 @@ class ResilientCache:
         """A change the readers must see: if the cache misses it now, it is replayed on recovery."""
         result = self._call(write)
         if not self.available:
-            self._queued.pop(key, None)
-            self._queued[key] = write
-            if len(self._queued) > MAX_QUEUED_WRITES:
-                self._queued.popitem(last=False)
-                log.error(
-                    "too many cache writes queued in the outage; some entries may stay stale for their TTL"
-                )
+            self._queue(key, write)
         return result
+
+    def _queue(self, key: str, write: Callable[[], Any]) -> None:
+        self._queued.pop(key, None)
+        self._queued[key] = write
+        if len(self._queued) > MAX_QUEUED_WRITES:
+            self._queued.popitem(last=False)
+            log.error("too many cache writes queued in the outage; some entries may stay stale for their TTL")
 
     def _call(self, operation: Callable[[], Any]) -> Any:
         if self._open_until is not None:

@@ -88,8 +88,9 @@ def refresh_read_model(event: CustomerEvent, *, cache: Cache, ttl: int) -> None:
         if isinstance(event, CustomerDeleted)
         else event.data
     )
-    cache.set_if_newer(customer_key(event.aggregate_id), entry, ttl)
-    cache.bump(LIST_GENERATION, LAST_WRITE, time.time())
+    cache.set_if_newer_and_bump(
+        customer_key(event.aggregate_id), entry, ttl, LIST_GENERATION, LAST_WRITE, time.time()
+    )
 
 
 COMMAND_HANDLERS: dict[type, CommandHandler] = {

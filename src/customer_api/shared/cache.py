@@ -30,4 +30,9 @@ class Cache(Protocol):
     def bump(self, counter: str, stamp_key: str, stamp: float) -> None:
         """Increment ``counter`` and store ``stamp`` at ``stamp_key``, in one round trip."""
 
+    def set_if_newer_and_bump(
+        self, key: str, value: dict[str, Any], ttl: int, counter: str, stamp_key: str, stamp: float
+    ) -> bool:
+        """``set_if_newer`` and ``bump`` in one round trip (what a write tells the read side)."""
+
     def ping(self) -> None: ...
