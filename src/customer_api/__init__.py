@@ -16,7 +16,7 @@ from customer_api.bootstrap import Services, bootstrap
 from customer_api.cli import register_commands
 from customer_api.config import PROJECT_ROOT, Settings
 from customer_api.customers.routes import blp as customers_blueprint
-from customer_api.http import health, problems, rate_limits, request_ids, security_headers, telemetry
+from customer_api.http import guards, health, problems, rate_limits, request_ids, security_headers, telemetry
 from customer_api.http.api import Api
 from customer_api.http.context import EXTENSION
 from customer_api.logs import configure_logging
@@ -49,6 +49,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.json.sort_keys = False  # type: ignore[attr-defined]  # fields in the order the schemas give
     app.extensions[EXTENSION] = services or bootstrap(settings)
     JWTManager(app)
+    guards.register(app)
     Migrate(
         app, _MigrationTarget(app.extensions[EXTENSION].engine), directory=str(PROJECT_ROOT / "migrations")
     )
