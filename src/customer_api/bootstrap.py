@@ -105,11 +105,7 @@ def bootstrap(settings: Settings) -> Services:
         users=UserQueries(SqlUserReader(engine), hasher),
         sessions=Sessions(SqlSessionStore(engine), cache, ttl=settings.jwt_access_token_expires),
         rate_limits=RateLimits(
-            settings.redis_url if settings.cache_provider == "redis" else None,
-            enabled=settings.rate_limit_enabled,
-            timeout=settings.redis_timeout_seconds,
-            retry_seconds=settings.cache_retry_seconds,
-            on_reject=metrics.record_rate_limited,
+            cache, enabled=settings.rate_limit_enabled, on_reject=metrics.record_rate_limited
         ),
         api_keys=ApiKeys(
             SqlApiKeyStore(engine),

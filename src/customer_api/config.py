@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+import limits
+
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +38,7 @@ class Settings:
     idempotency_ttl_seconds: int = 24 * 3600
     # A request that holds its key longer than this is presumed dead, and the key usable again.
     idempotency_lock_seconds: int = 60
-    # Rate limits ("<count>/<period>", moving window): per user, per admin, per IP on login, and
+    # Rate limits ("<count>/<period>", sliding window): per user, per admin, per IP on login, and
     # per email on login (against password guessing spread over many addresses).
     rate_limit_enabled: bool = True
     rate_limit_default: str = "100/minute"
@@ -100,10 +102,10 @@ class Settings:
             "master_token": env.get("MASTER_TOKEN") or None,
             "rate_limit_enabled": env.get("RATE_LIMIT_ENABLED", "true").lower()
             not in ("0", "false", "no", "off"),
-            "rate_limit_default": env.get("RATE_LIMIT_DEFAULT") or cls.rate_limit_default,
-            "rate_limit_admin": env.get("RATE_LIMIT_ADMIN") or cls.rate_limit_admin,
-            "rate_limit_login": env.get("RATE_LIMIT_LOGIN") or cls.rate_limit_login,
-            "rate_limit_login_email": env.get("RATE_LIMIT_LOGIN_EMAIL") or cls.rate_limit_login_email,
+            "rate_limit_default": _rate_limit(env, "RATE_LIMIT_DEFAULT", cls.rate_limit_default),
+            "rate_limit_admin": _rate_limit(env, "RATE_LIMIT_ADMIN", cls.rate_limit_admin),
+            "rate_limit_login": _rate_limit(env, "RATE_LIMIT_LOGIN", cls.rate_limit_login),
+            "rate_limit_login_email": _rate_limit(env, "RATE_LIMIT_LOGIN_EMAIL", cls.rate_limit_login_email),
             "allowed_origins": tuple(
                 o.strip() for o in env.get("ALLOWED_ORIGINS", "").split(",") if o.strip()
             ),
@@ -250,6 +252,15 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise ConfigurationError(f"{name} must be a number, not {raw!r}") from None
+
+
+def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
+    limit = env.get(name) or default
+    try:
+        limits.parse(limit)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a rate such as 100/minute, not {limit!r}") from None
+    return limit
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

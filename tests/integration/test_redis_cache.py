@@ -231,6 +231,21 @@ def test_set_if_newer_and_bump_is_both_in_one_call_and_bumps_even_when_the_entry
     assert raw.ttl("customer_api:customers:generation") == -1
 
 
+@pytest.mark.usefixtures("redis_url")
+def test_count_and_get_counts_with_a_ttl_and_reads_the_previous_count_and_the_keys(
+    cache: RedisCache, raw: redis.Redis
+) -> None:
+    cache.set("session:s-1", {"version": 0, "active": True}, ttl=60)
+    assert cache.count_and_get("rate:w2", "rate:w1", 120, ["session:s-1", "nope"]) == (
+        1,
+        0,
+        [{"version": 0, "active": True}, None],
+    )
+    assert cache.count_and_get("rate:w2", "rate:w1", 120, []) == (2, 0, [])
+    assert cache.count_and_get("rate:w3", "rate:w2", 120, []) == (1, 2, [])
+    assert 0 < raw.ttl("customer_api:rate:w3") <= 120
+
+
 def test_a_redis_that_does_not_answer_raises_the_ports_error() -> None:
     client = redis_client("redis://127.0.0.1:1/0", pool_size=1, timeout=0.2, tls_cert_reqs="required")
     dead = RedisCache(client)
@@ -240,6 +255,7 @@ def test_a_redis_that_does_not_answer_raises_the_ports_error() -> None:
         lambda: dead.set_if_newer("k", {"version": 1}, ttl=60),
         lambda: dead.bump("gen", "last", 1.0),
         lambda: dead.set_if_newer_and_bump("k", {"version": 1}, 60, "gen", "last", 1.0),
+        lambda: dead.count_and_get("rate:w2", "rate:w1", 120, ["k"]),
         dead.ping,
     ):
         with pytest.raises(CacheError):

@@ -37,3 +37,9 @@ def test_token_lifetimes_come_from_the_environment_and_must_be_numbers() -> None
     assert (settings.jwt_access_token_expires, settings.jwt_refresh_token_expires) == (60, 120)
     with pytest.raises(ConfigurationError):
         Settings.from_env({"JWT_ACCESS_TOKEN_EXPIRES": "soon"})
+
+
+def test_rate_limits_come_from_the_environment_and_must_be_rates() -> None:
+    assert Settings.from_env({"RATE_LIMIT_DEFAULT": "50 per hour"}).rate_limit_default == "50 per hour"
+    with pytest.raises(ConfigurationError, match="RATE_LIMIT_LOGIN"):
+        Settings.from_env({"RATE_LIMIT_LOGIN": "ten a minute"})

@@ -77,6 +77,12 @@ class FlakyCache:
         self._enter("set_if_newer_and_bump", key, value["version"], counter, stamp)
         return self.store.set_if_newer_and_bump(key, value, ttl, counter, stamp_key, stamp)
 
+    def count_and_get(
+        self, counter: str, previous: str, ttl: int, keys: Sequence[str]
+    ) -> tuple[int, int, list[Any | None]]:
+        self._enter("count_and_get", counter, tuple(keys))
+        return self.store.count_and_get(counter, previous, ttl, keys)
+
     def ping(self) -> None:
         self._enter("ping")
 
@@ -183,6 +189,17 @@ def test_memory_bump_increments_the_counter_and_stamps_the_time_forever() -> Non
     assert memory.get_many(["gen", "last"]) == [3, 333.5]
 
 
+def test_memory_count_and_get_counts_for_its_ttl_and_reads_the_previous_count_and_keys() -> None:
+    clock = Clock()
+    memory = MemoryCache(clock=clock)
+    memory.set("session:s-1", {"active": True}, ttl=300)
+    assert memory.count_and_get("rate:w2", "rate:w1", 120, ["session:s-1"]) == (1, 0, [{"active": True}])
+    assert memory.count_and_get("rate:w2", "rate:w1", 120, []) == (2, 0, [])
+    assert memory.count_and_get("rate:w3", "rate:w2", 120, []) == (1, 2, [])
+    clock.advance(121)
+    assert memory.count_and_get("rate:w3", "rate:w2", 120, []) == (1, 0, [])
+
+
 def test_memory_cache_holds_at_most_its_maximum_whichever_way_entries_arrive() -> None:
     memory = MemoryCache(max_entries=3)
     pages = [f"page:{number}" for number in range(10)]
@@ -214,6 +231,7 @@ def test_no_cache_stores_nothing_and_always_answers() -> None:
     assert none.set_if_newer("c", customer(1), ttl=60) is False
     none.bump("gen", "last", 1.0)
     none.ping()
+    assert none.count_and_get("rate:w2", "rate:w1", 120, ["k"]) is None  # nothing is counted
     assert none.get_many(["k", "c", "gen"]) == [None, None, None]
 
 
@@ -252,9 +270,10 @@ def test_after_an_error_every_call_skips_the_cache_for_retry_seconds(
         cache.bump("gen", "last", 1.0)
         clock.advance((RETRY - 0.01) / 50)
 
+    assert cache.count_and_get("rate:w2", "rate:w1", 120, ["customer:1"]) is None  # counted elsewhere
     assert len(flaky.calls) == calls_so_far  # not one call reached the cache while it was open
     assert counters.errors == 1
-    assert counters.misses == 1 + 50 * 2
+    assert counters.misses == 1 + 50 * 2 + 1
     assert counters.hits == 0
 
 

@@ -83,6 +83,14 @@ class MemoryCache:
         self.bump(counter, stamp_key, stamp)
         return stored
 
+    def count_and_get(
+        self, counter: str, previous: str, ttl: int, keys: Sequence[str]
+    ) -> tuple[int, int, list[Any | None]]:
+        with self._lock:
+            count = (self._get(counter) or 0) + 1
+            self._put(counter, count, ttl)
+            return count, self._get(previous) or 0, [self._counters.get(key, self._get(key)) for key in keys]
+
     def ping(self) -> None:
         """Memory always answers."""
 
@@ -123,6 +131,9 @@ class NoCache:
         self, key: str, value: dict[str, Any], ttl: int, counter: str, stamp_key: str, stamp: float
     ) -> bool:
         return False
+
+    def count_and_get(self, counter: str, previous: str, ttl: int, keys: Sequence[str]) -> None:
+        return None
 
     def ping(self) -> None:
         pass

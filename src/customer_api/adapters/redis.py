@@ -101,6 +101,19 @@ class RedisCache:
             raise CacheError(str(error)) from error
         return bool(stored)
 
+    def count_and_get(
+        self, counter: str, previous: str, ttl: int, keys: Sequence[str]
+    ) -> tuple[int, int, list[Any | None]]:
+        pipeline = self._client.pipeline(transaction=False)
+        pipeline.incr(self._prefix + counter)
+        pipeline.expire(self._prefix + counter, ttl)
+        pipeline.mget([self._prefix + previous, *(self._prefix + key for key in keys)])
+        try:
+            count, _, (prior, *values) = pipeline.execute()
+        except redis.RedisError as error:
+            raise CacheError(str(error)) from error
+        return count, int(prior or 0), [json.loads(value) if value is not None else None for value in values]
+
     def ping(self) -> None:
         try:
             self._client.ping()

@@ -47,9 +47,18 @@ class ResilientCache:
 
     def get_many(self, keys: Sequence[str]) -> list[Any | None]:
         values: list[Any | None] = self._call(lambda: self._inner.get_many(keys)) or [None] * len(keys)
-        hits = sum(value is not None for value in values)
-        self._on_lookup(hits, len(values) - hits)
+        self._count_lookups(values)
         return values
+
+    def count_and_get(
+        self, counter: str, previous: str, ttl: int, keys: Sequence[str]
+    ) -> tuple[int, int, list[Any | None]] | None:
+        """Not counted while the cache is down (the caller counts elsewhere); ``keys`` miss."""
+        counted: tuple[int, int, list[Any | None]] | None = self._call(
+            lambda: self._inner.count_and_get(counter, previous, ttl, keys)
+        )
+        self._count_lookups(counted[2] if counted else [None] * len(keys))
+        return counted
 
     def set(self, key: str, value: Any, ttl: int) -> None:
         # A read model filling a miss: if it cannot, the next read simply misses again.
@@ -84,6 +93,11 @@ class ResilientCache:
         except CacheError as error:
             self._trip(error)
             raise
+
+    def _count_lookups(self, values: list[Any | None]) -> None:
+        if values:
+            hits = sum(value is not None for value in values)
+            self._on_lookup(hits, len(values) - hits)
 
     def _write(self, key: str, write: Callable[[], Any]) -> Any:
         """A change the readers must see: if the cache misses it now, it is replayed on recovery."""

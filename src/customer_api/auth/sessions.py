@@ -9,6 +9,7 @@ revocation is written to it as a newer version, so no cached "live" can outlast 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from customer_api.auth.ports import SessionStore
 from customer_api.shared.cache import Cache
@@ -21,8 +22,12 @@ class RefreshRefused(Exception):
     """The refresh token is not the current one of a live session."""
 
 
-def _key(session_id: str) -> str:
+def cache_key(session_id: str) -> str:
+    """Where the cache says whether the session is live (read by the guard with its rate limit)."""
     return f"session:{session_id}"
+
+
+UNREAD = object()
 
 
 class Sessions:
@@ -49,12 +54,13 @@ class Sessions:
 
     def revoke(self, session_id: str, reason: str) -> None:
         self._store.revoke(session_id, reason)
-        self._cache.set_if_newer(_key(session_id), {"version": 1, "active": False}, self._ttl)
+        self._cache.set_if_newer(cache_key(session_id), {"version": 1, "active": False}, self._ttl)
 
-    def is_active(self, session_id: str) -> bool:
-        [entry] = self._cache.get_many([_key(session_id)])
+    def is_active(self, session_id: str, *, cached: Any = UNREAD) -> bool:
+        """``cached``: the cache's entry at ``cache_key(session_id)``, if the caller read it already."""
+        entry = self._cache.get_many([cache_key(session_id)])[0] if cached is UNREAD else cached
         if entry is not None:
             return bool(entry["active"])
         active = self._store.is_active(session_id)
-        self._cache.fill(_key(session_id), {"version": 0 if active else 1, "active": active}, self._ttl)
+        self._cache.fill(cache_key(session_id), {"version": 0 if active else 1, "active": active}, self._ttl)
         return active

@@ -3,7 +3,8 @@
 A test walks the URL map and fails on any view without a rule, so nothing is open by accident.
 
 On the hot path a bearer token costs no cryptography once this process has verified it (see
-``VerifiedTokens``).
+``VerifiedTokens``), and one cache round trip: the caller's rate-limit count and their login
+session's state come back together.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from flask_jwt_extended.exceptions import JWTExtendedException, NoAuthorizationE
 from werkzeug.exceptions import Unauthorized
 
 from customer_api.auth.domain import Role
+from customer_api.auth.sessions import cache_key
 from customer_api.http.context import services
 from customer_api.shared.errors import Forbidden
 
@@ -102,7 +104,7 @@ def current_principal() -> Principal:
 def _guarded(view: View, rule: str, *, admin: bool) -> View:
     @wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        g.principal = _limited(_authenticate)
+        g.principal = _authenticate()
         if admin and not g.principal.is_admin:
             raise Forbidden("this operation is for admins only")
         return view(*args, **kwargs)
@@ -111,21 +113,27 @@ def _guarded(view: View, rule: str, *, admin: bool) -> View:
     return guarded  # type: ignore[return-value]
 
 
-def _limited(authenticate: Callable[[], Principal]) -> Principal:
-    """Count the request against its caller's limit: the user's (admins have their own), or, when
-    the credentials are refused, the client IP's."""
+def _authenticate() -> Principal:
+    """The caller, counted against their rate limit (admins have their own); when the credentials
+    are refused, the client IP's is counted instead."""
     settings, rate_limits = services().settings, services().rate_limits
     try:
-        principal = authenticate()
+        principal = _credentials()
     except BearerRequired:
         rate_limits.hit(settings.rate_limit_default, "anonymous", request.remote_addr or "unknown")
         raise
     limit = settings.rate_limit_admin if principal.is_admin else settings.rate_limit_default
-    rate_limits.hit(limit, "user", principal.user_id)
+    if principal.session_id is None:
+        rate_limits.hit(limit, "user", principal.user_id)
+        return principal
+    [session] = rate_limits.hit(limit, "user", principal.user_id, read=[cache_key(principal.session_id)])
+    if not services().sessions.is_active(principal.session_id, cached=session):
+        raise BearerRequired("The session of this token has ended; log in again.")
     return principal
 
 
-def _authenticate() -> Principal:
+def _credentials() -> Principal:
+    """Who the API key or the access token says is calling (whether the session is live, aside)."""
     secret = request.headers.get(API_KEY_HEADER)
     if secret is not None:
         key = services().api_keys.authenticate(secret)
@@ -133,8 +141,6 @@ def _authenticate() -> Principal:
             raise BearerRequired("The API key is invalid or revoked.")
         return Principal(user_id=f"api-key:{key['id']}", role=Role(key["role"]))
     claims = _verified_claims()
-    if not services().sessions.is_active(claims["sid"]):
-        raise BearerRequired("The session of this token has ended; log in again.")
     return Principal(user_id=claims["sub"], role=Role(claims["role"]), session_id=claims["sid"])
 
 

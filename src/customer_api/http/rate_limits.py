@@ -1,28 +1,35 @@
-"""Rate limits: per user when authenticated, per client IP otherwise, in a moving window.
+"""Rate limits: per user when authenticated, per client IP otherwise, in a sliding window.
 
-Counted in Redis so that every process shares them; while Redis does not answer, each process keeps
-limiting in its own memory (and tries Redis again a few seconds later). Built on ``limits``, the
-engine under flask-limiter: flask-limiter decides a request's limit before the view runs, which is
-before our guard knows whether the caller is a user, an admin or nobody.
+Counted in the cache (Redis), so that every process shares them, in the same round trip as what the
+request reads from the cache next (its login session). While the cache cannot count (it is down, or
+off), each process limits in its own memory. Limits are written as flask-limiter writes them
+("100/minute"), parsed by ``limits``, its engine; flask-limiter itself decides a request's limit
+before the view runs, which is before our guard knows whether the caller is a user, an admin or
+nobody.
+
+The window is a sliding-window counter: the requests of the current fixed window, plus those of the
+previous one weighted by the share of it the sliding window still covers. Two counters per caller,
+one increment per request. Every request counts, a refused one too: a client that keeps calling
+while limited stays limited.
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import limits
-import redis
 from flask import Flask, Response, g
-from limits.storage import MemoryStorage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
-log = logging.getLogger(__name__)
+from customer_api.adapters.local import MemoryCache
+from customer_api.shared.cache import Cache
+
+EPSILON = 1e-9  # float arithmetic's slack: a request that fits exactly is allowed
 
 
 @dataclass(frozen=True)
@@ -35,60 +42,63 @@ class Window:
 class RateLimits:
     def __init__(
         self,
-        storage_url: str | None,
+        cache: Cache,
         *,
         enabled: bool = True,
-        timeout: float = 0.5,
-        retry_seconds: float = 5.0,
         on_reject: Callable[[str], None] = lambda scope: None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.enabled = enabled
-        self._shared = None
-        if storage_url:
-            storage = storage_from_string(storage_url, socket_timeout=timeout, socket_connect_timeout=timeout)
-            self._shared = MovingWindowRateLimiter(storage)
-        self._retry_seconds = retry_seconds
-        self._local = MovingWindowRateLimiter(MemoryStorage())
-        self._shared_down_until = 0.0
+        self._shared = cache
+        self._local = MemoryCache()
         self._on_reject = on_reject
         self._clock = clock
 
-    def hit(self, limit: str, scope: str, key: str) -> None:
-        """Count one request of ``key`` against ``limit``; raise 429 when it is over."""
+    def hit(self, limit: str, scope: str, key: str, *, read: Sequence[str] = ()) -> list[Any | None]:
+        """Count one request of ``key`` against ``limit``; raise 429 when it is over. Returns the
+        cache's values of ``read``, fetched in the same round trip as the count."""
         if not self.enabled:
-            return
-        item = _parsed(limit)
-        allowed, stats = self._count(item, scope, key)
-        window = Window(item.amount, stats.remaining, stats.reset_time)
+            return self._shared.get_many(read) if read else []
+        amount, seconds = _parsed(limit)
+        now = self._clock()
+        window = int(now // seconds)
+        counter, previous = (f"rate:{scope}:{key}:{seconds}:{index}" for index in (window, window - 1))
+        counted = self._shared.count_and_get(counter, previous, 2 * seconds, read)
+        if counted is None:
+            count, prior, _ = self._local.count_and_get(counter, previous, 2 * seconds, ())
+            values: list[Any | None] = [None] * len(read)
+        else:
+            count, prior, values = counted
+        elapsed = (now - window * seconds) / seconds  # the share of the current window gone by
+        used = prior * (1 - elapsed) + count
+        if used <= amount + EPSILON:
+            self._describe(Window(amount, max(0, amount - math.ceil(used - EPSILON)), (window + 1) * seconds))
+            return values
+        retry_after = max(1, math.ceil(_wait(amount, count, prior, elapsed) * seconds - EPSILON))
+        self._describe(Window(amount, 0, now + retry_after))
+        self._on_reject(scope)
+        message = f"Rate limit of {limit} exceeded; retry in {retry_after}s."
+        raise TooManyRequests(message, retry_after=retry_after)
+
+    @staticmethod
+    def _describe(window: Window) -> None:
         if "rate_limit" not in g or window.remaining < g.rate_limit.remaining:
             g.rate_limit = window  # the headers describe the tightest limit this request met
-        if not allowed:
-            self._on_reject(scope)
-            retry_after = max(1, math.ceil(stats.reset_time - self._clock()))
-            raise TooManyRequests(
-                f"Rate limit of {limit} exceeded; retry in {retry_after}s.", retry_after=retry_after
-            )
 
-    def _count(self, item: limits.RateLimitItem, scope: str, key: str) -> tuple[bool, limits.WindowStats]:
-        if self._shared is not None and self._clock() >= self._shared_down_until:
-            try:
-                counted = self._shared.hit(item, scope, key), self._shared.get_window_stats(item, scope, key)
-            except (redis.RedisError, OSError) as error:
-                if not self._shared_down_until:
-                    log.error("rate limits: Redis unavailable, limiting per process in memory: %s", error)
-                self._shared_down_until = self._clock() + self._retry_seconds
-            else:
-                if self._shared_down_until:
-                    log.warning("rate limits: Redis is back; limits are shared again")
-                    self._shared_down_until = 0.0
-                return counted
-        return self._local.hit(item, scope, key), self._local.get_window_stats(item, scope, key)
+
+def _wait(amount: int, count: int, prior: int, elapsed: float) -> float:
+    """How long (in windows) until one more request would be within ``amount``: while the previous
+    window's requests slide out, or, if this window's alone are too many, while they do in the next."""
+    room = amount - 1 - count  # for the previous window's weighted share
+    if room >= 0:
+        return max(0.0, 1 - room / prior - elapsed)
+    return 1 - elapsed + max(0.0, 1 - (amount - 1) / count)
 
 
 @cache
-def _parsed(limit: str) -> limits.RateLimitItem:
-    return limits.parse(limit)
+def _parsed(limit: str) -> tuple[int, int]:
+    item = limits.parse(limit)
+    return item.amount, item.get_expiry()
 
 
 def register(app: Flask) -> None:

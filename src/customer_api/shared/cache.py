@@ -35,4 +35,11 @@ class Cache(Protocol):
     ) -> bool:
         """``set_if_newer`` and ``bump`` in one round trip (what a write tells the read side)."""
 
+    def count_and_get(
+        self, counter: str, previous: str, ttl: int, keys: Sequence[str]
+    ) -> tuple[int, int, list[Any | None]] | None:
+        """Increment ``counter`` (kept ``ttl`` seconds from now), and read the count at ``previous``
+        (0 if none) and the values of ``keys``, in one round trip: a rate-limit window and what the
+        request needs from the cache next. ``None`` when nothing is counted (the cache is off or down)."""
+
     def ping(self) -> None: ...
