@@ -231,6 +231,31 @@ def test_set_if_newer_and_bump_is_both_in_one_call_and_bumps_even_when_the_entry
     assert raw.ttl("customer_api:customers:generation") == -1
 
 
+def commands(raw: redis.Redis) -> dict[str, int]:
+    """The commands the Redis server ran since the last CONFIG RESETSTAT, with their counts."""
+    stats = raw.info("commandstats")
+    return {
+        name.removeprefix("cmdstat_"): int(stat["calls"])
+        for name, stat in stats.items()
+        if name not in ("cmdstat_config|resetstat", "cmdstat_config", "cmdstat_info")
+    }
+
+
+def test_a_cached_authenticated_read_is_one_redis_round_trip(
+    client: FlaskClient, user_headers: dict[str, str], raw: redis.Redis
+) -> None:
+    created = client.post(
+        "/v1/customers", json={"name": "Ada", "email": "ada@example.com"}, headers=user_headers
+    )
+    url = f"/v1/customers/{created.json['id']}"
+    raw.config_resetstat()
+    read = client.get(url, headers=user_headers)
+    assert read.status_code == 200 and read.json["name"] == "Ada"
+    # One pipeline: the rate-limit counter (INCRBY, EXPIRE), then the previous window's count, the
+    # login session and the customer in one MGET. Nothing else, and no second MGET.
+    assert commands(raw) == {"incrby": 1, "expire": 1, "mget": 1}
+
+
 @pytest.mark.usefixtures("redis_url")
 def test_count_and_get_counts_with_a_ttl_and_reads_the_previous_count_and_the_keys(
     cache: RedisCache, raw: redis.Redis

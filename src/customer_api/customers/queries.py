@@ -73,13 +73,21 @@ class CustomerQueries:
         self._replica_lag = replica_lag_seconds
         self._clock = clock
 
-    def get(self, query: GetCustomer) -> dict[str, Any]:
+    def cache_keys(self, query: GetCustomer) -> list[str]:
+        """What ``get`` reads from the cache: a caller may read them in a round trip of its own
+        (the guard's, with the rate limit) and pass the values as ``cached``."""
+        if query.include_deleted:
+            return []
+        key = customer_key(query.customer_id)
+        return [key, LAST_WRITE] if self._primary else [key]
+
+    def get(self, query: GetCustomer, *, cached: list[Any | None] | None = None) -> dict[str, Any]:
         if query.include_deleted:
             return self._found(
                 self._primary_or_reader(None).get(query.customer_id, include_deleted=True), query
             )
         key = customer_key(query.customer_id)
-        entry, *last_write = self._cache.get_many([key, LAST_WRITE] if self._primary else [key])
+        entry, *last_write = cached if cached is not None else self._cache.get_many(self.cache_keys(query))
         if entry is not None:
             return self._found(None if entry.get("deleted") else entry, query)
         reader = self._primary_or_reader(last_write[0] if last_write else None)

@@ -26,7 +26,7 @@ from customer_api.customers.schemas import (
 from customer_api.http.api import Blueprint
 from customer_api.http.conditional import if_match_versions, not_modified, with_etag
 from customer_api.http.context import meta, services
-from customer_api.http.guards import admin_only, authenticated, current_principal
+from customer_api.http.guards import admin_only, authenticated, current_principal, prefetch, prefetched
 from customer_api.http.idempotency import idempotent
 from customer_api.http.paging import PageArgs, decode_cursor, page_body
 from customer_api.shared.errors import Forbidden, NotFound
@@ -75,11 +75,13 @@ class Customers(MethodView):
 @blp.route("/<customer_id>")
 class Customer(MethodView):
     @authenticated
+    @prefetch(lambda customer_id: services().customers.cache_keys(GetCustomer(customer_id)))
     @blp.response(200, CustomerSchema)
     @blp.errors(401, 404)
     def get(self, customer_id: str) -> Reply | Response:
         """Read a customer. ``If-None-Match`` with its ETag answers 304."""
-        customer = services().customers.get(GetCustomer(_checked(customer_id)))
+        query = GetCustomer(_checked(customer_id))
+        customer = services().customers.get(query, cached=prefetched(services().customers.cache_keys(query)))
         return not_modified(customer["version"]) or with_etag(customer)
 
     @authenticated
