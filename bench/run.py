@@ -5,7 +5,8 @@ baseline Flask app doing the same storage work with nothing around it (bench/bas
     BENCH_DATABASE_URL=mysql+pymysql://root@127.0.0.1:3306/customer_api_bench \\
     BENCH_REDIS_URL=redis://127.0.0.1:6379/12 make bench
 
-Three servers run one after the other, each under gunicorn.conf.py with the same workers: the
+Three servers run one after the other, each under gunicorn.conf.py with the same workers (as many as
+it would deploy, 2 * CPUs + 1 by default; BENCH_WORKERS to change): the
 service with its cache (Redis when BENCH_REDIS_URL is given, memory otherwise), the service with
 CACHE_PROVIDER=none, and the baseline. The first seeds BENCH_CUSTOMERS customers through the API.
 Every scenario warms up for 2 s, then wrk runs BENCH_SECONDS with BENCH_CONNECTIONS connections;
@@ -31,6 +32,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from customer_api.config import ServerSettings
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
 BIN = Path(sys.executable).parent
@@ -38,7 +41,8 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 WARM_UP_SECONDS = 2
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "200"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 2)))
+# As deployed: what gunicorn.conf.py would run (GUNICORN_WORKERS, or 2 * CPUs + 1), unless BENCH_WORKERS.
+WORKERS = int(os.environ.get("BENCH_WORKERS") or ServerSettings.from_env().workers)
 # Extra gunicorn flags for experiments, e.g. "--max-requests 0"; given to the baseline as well.
 GUNICORN_ARGS = os.environ.get("BENCH_GUNICORN_ARGS", "").split()
 PASSWORD = "bench-password-1"
