@@ -11,6 +11,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -166,20 +167,29 @@ def admin_headers(app: Flask, client: FlaskClient) -> dict[str, str]:
     return login(client, "admin@example.com")
 
 
+@contextmanager
+def attached(handler: logging.Handler, logger_name: str, level: int) -> Iterator[None]:
+    """``handler`` on a logger set to ``level`` for the block (a handler of our own, so that this
+    works with pytest's logging plugin disabled too)."""
+    logger = logging.getLogger(logger_name)
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+
 @pytest.fixture
 def breaker_log() -> Iterator[list[logging.LogRecord]]:
-    """The cache circuit breaker's log records (a handler of our own, so that this works with
-    pytest's logging plugin disabled too)."""
+    """The cache circuit breaker's log records."""
     records: list[logging.LogRecord] = []
     handler = logging.Handler(logging.DEBUG)
     handler.emit = records.append  # type: ignore[method-assign]
-    logger = logging.getLogger("customer_api.adapters.resilient_cache")
-    previous = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    yield records
-    logger.removeHandler(handler)
-    logger.setLevel(previous)
+    with attached(handler, "customer_api.adapters.resilient_cache", logging.DEBUG):
+        yield records
 
 
 def at(records: list[logging.LogRecord], level: int) -> list[str]:

@@ -20,7 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from customer_api import create_app
 from customer_api.http.guards import public
 from customer_api.logs import JsonLogFormatter, RequestContextFilter
-from tests.conftest import PASSWORD, login, register, settings_for
+from tests.conftest import PASSWORD, attached, login, register, settings_for
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{TRACE_ID}-00f067aa0ba902b7-01"
@@ -147,13 +147,8 @@ class JsonLog(logging.Handler):
 @pytest.fixture
 def json_log() -> Iterator[JsonLog]:
     handler = JsonLog()
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    yield handler
-    root.removeHandler(handler)
-    root.setLevel(level)
+    with attached(handler, "", logging.INFO):  # the root logger
+        yield handler
 
 
 def test_every_line_of_a_request_carries_the_request_id_the_client_sent(

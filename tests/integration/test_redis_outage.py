@@ -11,15 +11,13 @@ import json
 import logging
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from customer_api import create_app
-from tests.conftest import at, login, register, settings_for
+from customer_api.config import Settings
+from tests.conftest import at, settings_for
 from tests.redis_server import RedisServer
 
 Headers = dict[str, str]
@@ -29,29 +27,20 @@ READS = 20
 
 
 @pytest.fixture
-def app(database_url: str, server: RedisServer) -> Iterator[Flask]:
-    settings = settings_for(
+def settings(database_url: str, server: RedisServer) -> Settings:
+    """conftest's ``app`` and ``client``, on this test's own Redis."""
+    return settings_for(
         database_url,
         cache_provider="redis",
         redis_url=server.url,
         cache_retry_seconds=RETRY,
         redis_timeout_seconds=TIMEOUT,
     )
-    app = create_app(settings)
-    app.config["TESTING"] = True
-    yield app
-    app.extensions["customer_api"].engine.dispose()
 
 
 @pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
-
-
-@pytest.fixture
-def headers(app: Flask, client: FlaskClient) -> Headers:
-    register(app, "user@example.com")
-    return login(client, "user@example.com")
+def headers(user_headers: Headers) -> Headers:
+    return user_headers
 
 
 def metric(client: FlaskClient, name: str) -> float:
