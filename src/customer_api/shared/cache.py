@@ -38,8 +38,9 @@ class Cache(Protocol):
     def count_and_get(
         self, counter: str, previous: str, ttl: int, keys: Sequence[str]
     ) -> tuple[int, int, list[Any | None]] | None:
-        """Increment ``counter`` (kept ``ttl`` seconds from now), and read the count at ``previous``
-        (0 if none) and the values of ``keys``, in one round trip: a rate-limit window and what the
-        request needs from the cache next. ``None`` when nothing is counted (the cache is off or down)."""
+        """Increment ``counter`` (which lives ``ttl`` seconds from its first increment, or longer),
+        and read the count at ``previous`` (0 if none) and the values of ``keys``, in one round trip:
+        a rate-limit window and what the request needs from the cache next. ``None`` when nothing is
+        counted (the cache is off or down)."""
 
     def ping(self) -> None: ...
