@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import Flask
 from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from customer_api.adapters.sql.tables import metadata
 from customer_api.auth.routes import api_keys as api_keys_blueprint
@@ -47,6 +48,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         OPENAPI_REDOC_URL="https://cdn.jsdelivr.net/npm/redoc/bundles/redoc.standalone.js",
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]  # fields in the order the schemas give
+    if settings.trusted_proxy_hops:
+        hops = settings.trusted_proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.extensions[EXTENSION] = services or bootstrap(settings)
     JWTManager(app)
     guards.register(app)

@@ -47,6 +47,9 @@ class Settings:
     rate_limit_login_email: str = "5/minute"
     # Browser origins allowed to call the API (CORS); none by default.
     allowed_origins: tuple[str, ...] = ()
+    # How many proxies in front of the service add to X-Forwarded-For: the client IP (for rate
+    # limits and logs) is the address the outermost of them saw. 0 believes no such header.
+    trusted_proxy_hops: int = 0
     # An admin API key for system operations; None disables it.
     master_token: str | None = field(default=None, repr=False)
     admin_email: str = "admin@example.com"
@@ -109,6 +112,7 @@ class Settings:
             "allowed_origins": tuple(
                 o.strip() for o in env.get("ALLOWED_ORIGINS", "").split(",") if o.strip()
             ),
+            "trusted_proxy_hops": _int(env, "TRUSTED_PROXY_HOPS", 0),
             **_operations_settings(env, app_env),
             **_event_settings(env),
             **_cache_settings(env),

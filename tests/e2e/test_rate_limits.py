@@ -77,6 +77,30 @@ def test_refused_credentials_count_against_the_client_ip(limited: Flask) -> None
     assert statuses == [401, 401, 401, 429]
 
 
+def test_the_client_ip_comes_from_x_forwarded_for_only_behind_trusted_proxies(settings: Settings) -> None:
+    def refusals(app: Flask, forwarded_for: str) -> list[int]:
+        client = app.test_client()
+        headers = {"Authorization": "Bearer x", "X-Forwarded-For": forwarded_for}
+        environ = {"REMOTE_ADDR": "10.0.0.1"}  # the load balancer
+        return [
+            client.get("/v1/customers", headers=headers, environ_base=environ).status_code for _ in range(4)
+        ]
+
+    behind_one = create_app(
+        dataclasses.replace(settings, rate_limit_default="3/minute", trusted_proxy_hops=1)
+    )
+    # Each client its own budget, by the address the load balancer saw (the last one it appended).
+    assert refusals(behind_one, "203.0.113.7") == [401, 401, 401, 429]
+    assert refusals(behind_one, "203.0.113.8") == [401, 401, 401, 429]
+    assert refusals(behind_one, "6.6.6.6, 203.0.113.7") == [429] * 4  # a spoofed first hop changes nothing
+
+    direct = create_app(dataclasses.replace(settings, rate_limit_default="3/minute"))
+    assert refusals(direct, "203.0.113.7") == [401, 401, 401, 429]
+    assert refusals(direct, "203.0.113.8") == [429] * 4  # the header is not believed: one peer, one budget
+    for app in (behind_one, direct):
+        app.extensions["customer_api"].engine.dispose()
+
+
 def test_rate_limits_can_be_turned_off(settings: Settings) -> None:
     app = create_app(dataclasses.replace(settings, rate_limit_enabled=False, rate_limit_default="1/minute"))
     register(app, "user@example.com")

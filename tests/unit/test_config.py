@@ -43,3 +43,10 @@ def test_rate_limits_come_from_the_environment_and_must_be_rates() -> None:
     assert Settings.from_env({"RATE_LIMIT_DEFAULT": "50 per hour"}).rate_limit_default == "50 per hour"
     with pytest.raises(ConfigurationError, match="RATE_LIMIT_LOGIN"):
         Settings.from_env({"RATE_LIMIT_LOGIN": "ten a minute"})
+
+
+def test_trusted_proxy_hops_come_from_the_environment_and_default_to_none() -> None:
+    assert Settings.from_env({}).trusted_proxy_hops == 0
+    assert Settings.from_env({"TRUSTED_PROXY_HOPS": "2"}).trusted_proxy_hops == 2
+    with pytest.raises(ConfigurationError):
+        Settings.from_env({"TRUSTED_PROXY_HOPS": "one"})
