@@ -56,10 +56,11 @@ USER 10001:10001
 
 EXPOSE 5000
 
-# The slim image has no curl; use the interpreter that is already there.
+# The slim image has no curl; use the interpreter that is already there, on the port gunicorn
+# serves (PORT, read by customer_api.config as everywhere else).
 # urlopen raises on connection errors and non-2xx answers -> exit code 1.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5000/health', timeout=4)"]
+    CMD ["python", "-c", "import urllib.request; from customer_api.config import ServerSettings; urllib.request.urlopen(f'http://127.0.0.1:{ServerSettings.from_env().port}/health', timeout=4)"]
 
 # Apply migrations, then `exec` gunicorn so it replaces the shell as PID 1 and
 # receives SIGTERM from `docker stop` directly (graceful worker shutdown).

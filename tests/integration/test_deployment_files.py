@@ -3,8 +3,14 @@ so the compose file is read as YAML, and checked by `docker-compose config` wher
 
 from __future__ import annotations
 
+import json
 import shutil
+import socket
 import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -76,3 +82,42 @@ def test_the_image_migrates_then_runs_gunicorn_with_its_config_as_a_non_root_use
     assert any(line.startswith("USER 10001") for line in final_stage)
     assert any(line.startswith("HEALTHCHECK ") for line in final_stage)
     assert any(line.startswith("COPY gunicorn.conf.py") for line in final_stage)
+
+
+class _Health(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200 if self.path == "/health" else 404)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def health_server() -> Iterator[int]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Health)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def healthcheck_command() -> list[str]:
+    text = (PROJECT_ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    line = next(line for line in text.splitlines() if line.startswith("HEALTHCHECK "))
+    command: list[str] = json.loads(line[line.index("CMD ") + 4 :])
+    return [sys.executable, *command[1:]]  # this interpreter stands for the image's python
+
+
+def test_the_image_healthcheck_probes_the_port_gunicorn_serves(health_server: int) -> None:
+    def probe(port: int) -> int:
+        environment = {"PORT": str(port), "PYTHONPATH": str(PROJECT_ROOT / "src")}
+        command = healthcheck_command()  # the Dockerfile's own, run as the image would
+        return subprocess.run(command, env=environment, capture_output=True, check=False).returncode  # noqa: S603
+
+    assert probe(health_server) == 0
+    with socket.socket() as unused:  # a port where nothing listens
+        unused.bind(("127.0.0.1", 0))
+        free = unused.getsockname()[1]
+    assert probe(free) != 0
