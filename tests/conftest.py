@@ -129,12 +129,21 @@ def settings(database_url: str) -> Settings:
     return settings_for(database_url)
 
 
+@contextmanager
+def running_app(settings: Settings) -> Iterator[Flask]:
+    """The service on ``settings`` (one process of it), its database pools closed afterwards."""
+    app = create_app(settings)
+    try:
+        yield app
+    finally:
+        app.extensions["customer_api"].engine.dispose()
+
+
 @pytest.fixture
 def app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    app.config["TESTING"] = True
-    yield app
-    app.extensions["customer_api"].engine.dispose()
+    with running_app(settings) as app:
+        app.config["TESTING"] = True
+        yield app
 
 
 @pytest.fixture

@@ -15,9 +15,8 @@ from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token
 from werkzeug.test import TestResponse
 
-from customer_api import create_app
 from customer_api.config import Settings
-from tests.conftest import count_rows, register
+from tests.conftest import count_rows, register, running_app
 
 Headers = dict[str, str]
 
@@ -197,12 +196,8 @@ def test_a_refresh_token_is_not_an_access_token(app: Flask, client: FlaskClient)
 
 def test_a_token_from_another_secret_is_401(app: Flask, client: FlaskClient, settings: Settings) -> None:
     user_id = register(app, "user@example.com")
-    other = create_app(dataclasses.replace(settings, jwt_secret_key="x" * 48))
-    try:
-        with other.app_context():
-            token = create_access_token(identity=user_id, additional_claims={"role": "admin"})
-    finally:
-        other.extensions["customer_api"].engine.dispose()
+    with running_app(dataclasses.replace(settings, jwt_secret_key="x" * 48)) as other, other.app_context():
+        token = create_access_token(identity=user_id, additional_claims={"role": "admin"})
 
     assert_problem(client.get("/v1/customers", headers=bearer(token)), 401)
 
@@ -380,14 +375,13 @@ def test_a_replaced_request_id_is_the_one_in_the_problem_body(client: FlaskClien
 
 @pytest.fixture
 def boom_app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
+    with running_app(settings) as app:
 
-    @app.get("/boom")
-    def boom() -> str:
-        raise RuntimeError("secret detail: SELECT password_hash FROM users")
+        @app.get("/boom")
+        def boom() -> str:
+            raise RuntimeError("secret detail: SELECT password_hash FROM users")
 
-    yield app
-    app.extensions["customer_api"].engine.dispose()
+        yield app
 
 
 def test_a_500_is_a_problem_that_shows_no_internals(boom_app: Flask) -> None:

@@ -2,19 +2,19 @@
 
 import dataclasses
 import re
+from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 
-from customer_api import create_app
 from customer_api.auth.domain import Role
 from customer_api.config import Settings
-from tests.conftest import PASSWORD, login, register
+from tests.conftest import PASSWORD, login, register, running_app
 
 
 @pytest.fixture
-def limited(settings: Settings) -> Flask:
-    app = create_app(
+def limited(settings: Settings) -> Iterator[Flask]:
+    with running_app(
         dataclasses.replace(
             settings,
             rate_limit_default="3/minute",
@@ -22,9 +22,8 @@ def limited(settings: Settings) -> Flask:
             rate_limit_login="4/minute",
             rate_limit_login_email="2/minute",
         )
-    )
-    yield app
-    app.extensions["customer_api"].engine.dispose()
+    ) as app:
+        yield app
 
 
 def test_a_user_over_the_limit_gets_a_429_problem_with_retry_after_and_rate_limit_headers(
@@ -86,26 +85,26 @@ def test_the_client_ip_comes_from_x_forwarded_for_only_behind_trusted_proxies(se
             client.get("/v1/customers", headers=headers, environ_base=environ).status_code for _ in range(4)
         ]
 
-    behind_one = create_app(
-        dataclasses.replace(settings, rate_limit_default="3/minute", trusted_proxy_hops=1)
-    )
-    # Each client its own budget, by the address the load balancer saw (the last one it appended).
-    assert refusals(behind_one, "203.0.113.7") == [401, 401, 401, 429]
-    assert refusals(behind_one, "203.0.113.8") == [401, 401, 401, 429]
-    assert refusals(behind_one, "6.6.6.6, 203.0.113.7") == [429] * 4  # a spoofed first hop changes nothing
+    limited = dataclasses.replace(settings, rate_limit_default="3/minute")
+    with running_app(dataclasses.replace(limited, trusted_proxy_hops=1)) as behind_one:
+        # Each client its own budget, by the address the load balancer saw (the last one it appended).
+        assert refusals(behind_one, "203.0.113.7") == [401, 401, 401, 429]
+        assert refusals(behind_one, "203.0.113.8") == [401, 401, 401, 429]
+        # A first hop the client wrote itself changes nothing.
+        assert refusals(behind_one, "6.6.6.6, 203.0.113.7") == [429] * 4
 
-    direct = create_app(dataclasses.replace(settings, rate_limit_default="3/minute"))
-    assert refusals(direct, "203.0.113.7") == [401, 401, 401, 429]
-    assert refusals(direct, "203.0.113.8") == [429] * 4  # the header is not believed: one peer, one budget
-    for app in (behind_one, direct):
-        app.extensions["customer_api"].engine.dispose()
+    with running_app(limited) as direct:
+        assert refusals(direct, "203.0.113.7") == [401, 401, 401, 429]
+        # The header is not believed: one peer, one budget.
+        assert refusals(direct, "203.0.113.8") == [429] * 4
 
 
 def test_rate_limits_can_be_turned_off(settings: Settings) -> None:
-    app = create_app(dataclasses.replace(settings, rate_limit_enabled=False, rate_limit_default="1/minute"))
-    register(app, "user@example.com")
-    client = app.test_client()
-    headers = login(client, "user@example.com")
-    assert [client.get("/v1/customers", headers=headers).status_code for _ in range(3)] == [200] * 3
-    assert "RateLimit-Limit" not in client.get("/v1/customers", headers=headers).headers
-    app.extensions["customer_api"].engine.dispose()
+    with running_app(
+        dataclasses.replace(settings, rate_limit_enabled=False, rate_limit_default="1/minute")
+    ) as app:
+        register(app, "user@example.com")
+        client = app.test_client()
+        headers = login(client, "user@example.com")
+        assert [client.get("/v1/customers", headers=headers).status_code for _ in range(3)] == [200] * 3
+        assert "RateLimit-Limit" not in client.get("/v1/customers", headers=headers).headers

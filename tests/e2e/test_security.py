@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from customer_api import create_app
 from customer_api.auth.domain import Role
 from customer_api.config import Settings
-from tests.conftest import PASSWORD, register
+from tests.conftest import PASSWORD, register, running_app
 
 NEW_CUSTOMER = {"name": "Ada", "email": "ada@example.com"}
 
@@ -135,13 +135,10 @@ def test_only_admins_manage_api_keys(client: FlaskClient, user_headers: dict[str
 
 
 def test_the_master_token_is_an_admin_key_when_set(settings: Settings) -> None:
-    app = create_app(dataclasses.replace(settings, master_token="m" * 40))
-    try:
+    with running_app(dataclasses.replace(settings, master_token="m" * 40)) as app:
         client = app.test_client()
         assert client.get("/v1/users", headers={"X-API-Key": "m" * 40}).status_code == 200
         assert client.get("/v1/users", headers={"X-API-Key": "m" * 39}).status_code == 401
-    finally:
-        app.extensions["customer_api"].engine.dispose()
 
 
 def test_without_a_master_token_no_key_is_one(app: Flask, client: FlaskClient) -> None:
@@ -165,18 +162,17 @@ def test_responses_carry_hardening_headers_and_secrets_are_never_cached(
 
 
 def test_cors_answers_the_allowed_origins_only(settings: Settings) -> None:
-    app = create_app(dataclasses.replace(settings, allowed_origins=("https://app.example",)))
-    client = app.test_client()
-    preflight = client.options(
-        "/v1/customers",
-        headers={
-            "Origin": "https://app.example",
-            "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "Authorization, Content-Type, Idempotency-Key",
-        },
-    )
-    assert preflight.headers["Access-Control-Allow-Origin"] == "https://app.example"
-    assert "idempotency-key" in preflight.headers["Access-Control-Allow-Headers"].lower()
-    other = client.get("/health", headers={"Origin": "https://evil.example"})
-    assert "Access-Control-Allow-Origin" not in other.headers
-    app.extensions["customer_api"].engine.dispose()
+    with running_app(dataclasses.replace(settings, allowed_origins=("https://app.example",))) as app:
+        client = app.test_client()
+        preflight = client.options(
+            "/v1/customers",
+            headers={
+                "Origin": "https://app.example",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "Authorization, Content-Type, Idempotency-Key",
+            },
+        )
+        assert preflight.headers["Access-Control-Allow-Origin"] == "https://app.example"
+        assert "idempotency-key" in preflight.headers["Access-Control-Allow-Headers"].lower()
+        other = client.get("/health", headers={"Origin": "https://evil.example"})
+        assert "Access-Control-Allow-Origin" not in other.headers

@@ -20,10 +20,9 @@ from flask_migrate import downgrade, upgrade
 # Imported for their side effect: each context adds its tables to the shared metadata.
 import customer_api.auth.sql
 import customer_api.customers.sql  # noqa: F401
-from customer_api import create_app
 from customer_api.adapters.sql.tables import metadata
 from customer_api.config import PROJECT_ROOT
-from tests.conftest import service_url, settings_for
+from tests.conftest import running_app, service_url, settings_for
 
 SCRATCH_DATABASE = "customer_api_migrations_test"
 TABLES = {"customers", "events", "idempotency_keys", "users", "auth_sessions", "api_keys"}
@@ -67,9 +66,8 @@ def fresh_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def migration_app(fresh_url: str) -> Iterator[Flask]:
-    app = create_app(settings_for(fresh_url))
-    yield app
-    app.extensions["customer_api"].engine.dispose()
+    with running_app(settings_for(fresh_url)) as app:
+        yield app
 
 
 def engine_of(app: Flask) -> sa.Engine:

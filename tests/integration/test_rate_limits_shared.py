@@ -7,8 +7,7 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from customer_api import create_app
-from tests.conftest import login, register, settings_for
+from tests.conftest import login, register, running_app, settings_for
 from tests.redis_server import RedisServer
 
 
@@ -22,10 +21,8 @@ def apps(database_url: str, server: RedisServer) -> Iterator[tuple[Flask, Flask]
         cache_retry_seconds=0.5,
         rate_limit_default="4/minute",
     )
-    pair = (create_app(settings), create_app(settings))
-    yield pair
-    for app in pair:
-        app.extensions["customer_api"].engine.dispose()
+    with running_app(settings) as first, running_app(settings) as second:
+        yield first, second
 
 
 def test_two_processes_share_one_budget_through_redis(apps: tuple[Flask, Flask]) -> None:

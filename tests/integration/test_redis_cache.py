@@ -25,12 +25,11 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from customer_api import create_app
 from customer_api.adapters.redis import RedisCache, redis_client
 from customer_api.adapters.sql.engine import create_engine
 from customer_api.config import Settings
 from customer_api.shared.cache import CacheError
-from tests.conftest import login, register, settings_for
+from tests.conftest import login, register, running_app, settings_for
 
 Headers = dict[str, str]
 PREFIX = "customer_api:"
@@ -59,10 +58,9 @@ def cache(redis_url: str) -> Iterator[RedisCache]:
 @pytest.fixture
 def second_app(settings: Settings) -> Iterator[Flask]:
     """Another process of the service: its own pools, the same Redis and database."""
-    app = create_app(settings)
-    app.config["TESTING"] = True
-    yield app
-    app.extensions["customer_api"].engine.dispose()
+    with running_app(settings) as app:
+        app.config["TESTING"] = True
+        yield app
 
 
 def entry(raw: redis.Redis, customer_id: str) -> Any:
@@ -323,10 +321,8 @@ def test_a_customer_is_read_from_the_database_once_then_from_redis(
 def test_the_cache_ttl_setting_is_the_entries_ttl(
     database_url: str, redis_url: str, raw: redis.Redis
 ) -> None:
-    app = create_app(
-        settings_for(database_url, cache_provider="redis", redis_url=redis_url, customer_cache_ttl=1)
-    )
-    try:
+    settings = settings_for(database_url, cache_provider="redis", redis_url=redis_url, customer_cache_ttl=1)
+    with running_app(settings) as app:
         register(app, "ttl@example.com")
         client = app.test_client()
         headers = login(client, "ttl@example.com")
@@ -336,8 +332,6 @@ def test_the_cache_ttl_setting_is_the_entries_ttl(
         assert client.get(f"/v1/customers/{customer['id']}", headers=headers).json["name"] == "Ada Lovelace"
         time.sleep(1.2)
         assert client.get(f"/v1/customers/{customer['id']}", headers=headers).json["name"] == "After Expiry"
-    finally:
-        app.extensions["customer_api"].engine.dispose()
 
 
 def test_every_kind_of_write_replaces_the_cached_customer(
