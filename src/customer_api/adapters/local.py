@@ -54,7 +54,7 @@ class MemoryCache:
 
     def get_many(self, keys: Sequence[str]) -> list[Any | None]:
         with self._lock:
-            return [self._counters.get(key, self._get(key)) for key in keys]
+            return self._read(keys)
 
     def set(self, key: str, value: Any, ttl: int) -> None:
         with self._lock:
@@ -89,10 +89,14 @@ class MemoryCache:
         with self._lock:
             count = (self._get(counter) or 0) + 1
             self._put(counter, count, ttl)
-            return count, self._get(previous) or 0, [self._counters.get(key, self._get(key)) for key in keys]
+            return count, self._get(previous) or 0, self._read(keys)
 
     def ping(self) -> None:
         """Memory always answers."""
+
+    def _read(self, keys: Sequence[str]) -> list[Any | None]:
+        """The values of ``keys``, counters and entries alike (under the lock)."""
+        return [self._counters.get(key, self._get(key)) for key in keys]
 
     def _get(self, key: str) -> Any | None:
         entry = self._entries.get(key)

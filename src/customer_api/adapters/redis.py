@@ -70,7 +70,7 @@ class RedisCache:
             raw = self._client.mget([self._prefix + key for key in keys])
         except redis.RedisError as error:
             raise CacheError(str(error)) from error
-        return [json.loads(value) if value is not None else None for value in raw]
+        return _decoded(raw)
 
     def set(self, key: str, value: Any, ttl: int) -> None:
         try:
@@ -119,10 +119,14 @@ class RedisCache:
             count, (prior, *values) = self._count_and_get(keys=names, args=[ttl])
         except redis.RedisError as error:
             raise CacheError(str(error)) from error
-        return count, int(prior or 0), [json.loads(value) if value is not None else None for value in values]
+        return count, int(prior or 0), _decoded(values)
 
     def ping(self) -> None:
         try:
             self._client.ping()
         except redis.RedisError as error:
             raise CacheError(str(error)) from error
+
+
+def _decoded(raw: Sequence[bytes | str | None]) -> list[Any | None]:
+    return [json.loads(value) if value is not None else None for value in raw]
