@@ -153,15 +153,21 @@ def test_a_garbage_token_is_401(client: FlaskClient, authorization: str) -> None
     assert_problem(response, 401, "/v1/customers")
 
 
-def test_an_expired_token_is_401(app: Flask, client: FlaskClient) -> None:
-    user_id = register(app, "late@example.com")
+def access_token(app: Flask, email: str, expires_in: datetime.timedelta) -> str:
+    """A user's access token made as login makes one (a live session), expiring as told."""
+    user_id = register(app, email)
     session_id, _ = app.extensions["customer_api"].sessions.start(user_id)
     with app.app_context():
-        token = create_access_token(
+        token: str = create_access_token(
             identity=user_id,
             additional_claims={"role": "user", "sid": session_id},
-            expires_delta=datetime.timedelta(seconds=-1),
+            expires_delta=expires_in,
         )
+    return token
+
+
+def test_an_expired_token_is_401(app: Flask, client: FlaskClient) -> None:
+    token = access_token(app, "late@example.com", datetime.timedelta(seconds=-1))
 
     response = client.get("/v1/customers", headers=bearer(token))
 
@@ -170,14 +176,7 @@ def test_an_expired_token_is_401(app: Flask, client: FlaskClient) -> None:
 
 def test_a_fresh_token_made_the_same_way_is_accepted(app: Flask, client: FlaskClient) -> None:
     """The counterpart of the expired-token test: only the expiry makes the difference."""
-    user_id = register(app, "early@example.com")
-    session_id, _ = app.extensions["customer_api"].sessions.start(user_id)
-    with app.app_context():
-        token = create_access_token(
-            identity=user_id,
-            additional_claims={"role": "user", "sid": session_id},
-            expires_delta=datetime.timedelta(minutes=5),
-        )
+    token = access_token(app, "early@example.com", datetime.timedelta(minutes=5))
 
     assert client.get("/v1/customers", headers=bearer(token)).status_code == 200
 
