@@ -25,9 +25,10 @@ timeout = 30
 graceful_timeout = 30
 keepalive = 5
 # Replace each worker after about twenty thousand requests, not all at once, so no leak can grow for
-# long. Not much sooner: a new worker builds the app again (about 0.3 s of CPU, half of it the login's
-# decoy password hash) while requests queue; at 1000, under load, that cost a third of the requests a
-# second and put the p99 of a cached read at 200-800 ms instead of 70 (bench/, README "Benchmark").
+# long. Not much sooner: a new worker builds the app again and, at its first login, the decoy password
+# hash (about 0.2 s of CPU together) while requests queue; at 1000, under load, that cost a third of the
+# requests a second and put the p99 of a cached read at 200-800 ms instead of 70 (bench/, README
+# "Benchmark").
 max_requests = 20_000
 max_requests_jitter = 2_000
 # X-Forwarded-Proto and the like are believed only from these addresses (the load balancer's).

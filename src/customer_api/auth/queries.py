@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from customer_api.auth.ports import PasswordHasher, UserReader
@@ -17,8 +18,13 @@ class UserQueries:
     def __init__(self, reader: UserReader, hasher: PasswordHasher) -> None:
         self._reader = reader
         self._hasher = hasher
-        # Verified against when the email is unknown, so that both failures take as long.
-        self._decoy_hash = hasher.hash("not-a-password-of-anyone")
+
+    @cached_property
+    def _decoy_hash(self) -> str:
+        """Verified against when the email is unknown, so that both failures take as long. Made by
+        the first login of the process, whatever its email, rather than by every process at start
+        (a CLI command, a new worker), where it cost half of building the app."""
+        return self._hasher.hash("not-a-password-of-anyone")
 
     def get(self, user_id: str) -> dict[str, Any]:
         user = self._reader.get(user_id)
@@ -27,8 +33,9 @@ class UserQueries:
         return user
 
     def authenticate(self, email: str, password: str) -> dict[str, Any]:
+        decoy_hash = self._decoy_hash
         found = self._reader.credentials(email.strip().lower())
-        password_hash = found["password_hash"] if found else self._decoy_hash
+        password_hash = found["password_hash"] if found else decoy_hash
         if not self._hasher.verify(password_hash, password) or found is None:
             raise InvalidCredentials()
         return {key: found[key] for key in ("id", "email", "role")}
